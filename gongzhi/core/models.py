@@ -1,0 +1,138 @@
+"""Core data: users, the append-only SM3-chained audit log, API tokens and idempotency records."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from gongzhi.core import crypto
+
+
+class EncryptedTextField(models.BinaryField):
+    """A text value stored SM4-GCM encrypted; Python code sees the plaintext (or None).
+
+    Look-ups go through a separate blind-index column; this column can't be searched or ordered.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("null", True)
+        kwargs.setdefault("blank", True)
+        kwargs["editable"] = False
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self) -> Any:
+        name, path, args, kwargs = super().deconstruct()
+        kwargs.pop("editable", None)
+        return name, path, args, kwargs
+
+    def from_db_value(self, value: Any, expression: Any, connection: Any) -> str | None:
+        if value is None:
+            return None
+        return crypto.decrypt(bytes(value))
+
+    def to_python(self, value: Any) -> Any:
+        return value
+
+    def get_db_prep_value(self, value: Any, connection: Any, prepared: bool = False) -> Any:
+        if value is None or value == "":
+            return None
+        return super().get_db_prep_value(crypto.encrypt(str(value)), connection, prepared)
+
+
+class User(AbstractUser):
+    """A person who signs in. Residents, clerks and evaluators are all users; what they may do comes from
+    their memberships (orgs.Membership)."""
+
+    display_name = models.CharField(_("姓名"), max_length=60, blank=True)
+    phone = EncryptedTextField(_("手机号"))
+    phone_index = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    password_changed_at = models.DateTimeField(null=True, blank=True)
+
+    PI_FIELDS: ClassVar[tuple[str, ...]] = ("phone",)
+
+    class Meta:
+        verbose_name = _("用户")
+        verbose_name_plural = _("用户")
+
+    def __str__(self) -> str:
+        return self.display_name or self.username
+
+
+class AuditEntry(models.Model):
+    """One append-only audit row. `seq` runs 1, 2, 3 … without gaps; `hash` is HMAC-SM3 over the previous
+    entry's hash and this row's canonical content. UPDATE and DELETE are refused by database triggers."""
+
+    seq = models.BigIntegerField(unique=True)
+    at = models.DateTimeField(db_index=True)
+    actor = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    actor_label = models.CharField(max_length=150, blank=True)
+    action = models.CharField(max_length=80, db_index=True)
+    target_type = models.CharField(max_length=80, blank=True)
+    target_id = models.CharField(max_length=64, blank=True)
+    target_label = models.CharField(max_length=200, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    result = models.CharField(max_length=16, default="ok")
+    prev_hash = models.CharField(max_length=80)
+    hash = models.CharField(max_length=80)
+
+    class Meta:
+        ordering = ("seq",)
+        verbose_name = _("审计记录")
+        verbose_name_plural = _("审计记录")
+        indexes: ClassVar = [models.Index(fields=["target_type", "target_id"])]
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.action}"
+
+
+class AuditHead(models.Model):
+    """The chain head: one row, locked by every audit write so that entries chain in commit order."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    seq = models.BigIntegerField(default=0)
+    hash = models.CharField(max_length=80, default="0" * 64)
+
+
+class ApiToken(models.Model):
+    """A personal API token for integrations. Only an HMAC of the secret is stored; revocation is immediate."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("名称"), max_length=80)
+    prefix = models.CharField(max_length=12, unique=True)
+    digest = models.CharField(max_length=80)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API 令牌")
+        verbose_name_plural = _("API 令牌")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def active(self) -> bool:
+        return self.revoked_at is None
+
+
+class IdempotencyRecord(models.Model):
+    """A creating POST's Idempotency-Key: the request's hash and the stored response, per user."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=200)
+    method = models.CharField(max_length=8)
+    path = models.CharField(max_length=300)
+    request_hash = models.CharField(max_length=64)
+    status_code = models.PositiveSmallIntegerField(null=True)
+    response_body = models.BinaryField(null=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        constraints: ClassVar = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_user_key")]

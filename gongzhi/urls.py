@@ -1,0 +1,13 @@
+"""URL map. Each app owns its urls.py; the API is one django-ninja instance under /api/."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+from gongzhi.api import api
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/", api.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("gongzhi.web.urls")),
+]
