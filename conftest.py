@@ -83,15 +83,36 @@ def city(db: None) -> City:
     panel = s.create_organization(actor=None, name="第三方评估组", kind=OrgKind.PANEL, region=c)
     platform = s.create_organization(actor=None, name="平台运维组", kind=OrgKind.PLATFORM, region=c)
     committee = s.create_organization(actor=None, name="铜霞社区居委会", kind=OrgKind.COMMITTEE, region=tx)
-    other_committee = s.create_organization(actor=None, name="狮子山社区居委会", kind=OrgKind.COMMITTEE, region=sz)
+    other_committee = s.create_organization(
+        actor=None, name="狮子山社区居委会", kind=OrgKind.COMMITTEE, region=sz
+    )
     estate = s.create_estate(actor=None, name="铜霞小区", community=tx)
     other_estate = s.create_estate(actor=None, name="狮子山小区", community=sz)
     hh = s.create_household(actor=None, estate=estate, address="1-1-101", size=3)
     other_hh = s.create_household(actor=None, estate=other_estate, address="2-1-201", size=2)
-    r = s.register_resident(actor=None, household=hh, name="张三", phone="13800138000", id_number="11010519491231002X")
+    r = s.register_resident(
+        actor=None, household=hh, name="张三", phone="13800138000", id_number="11010519491231002X"
+    )
     other_r = s.register_resident(actor=None, household=other_hh, name="李四", phone="13900139000")
-    return City(c, d, tx, sz, dept, other_dept, office, panel, platform, committee, other_committee, estate,
-                other_estate, hh, other_hh, r, other_r)
+    return City(
+        c,
+        d,
+        tx,
+        sz,
+        dept,
+        other_dept,
+        office,
+        panel,
+        platform,
+        committee,
+        other_committee,
+        estate,
+        other_estate,
+        hh,
+        other_hh,
+        r,
+        other_r,
+    )
 
 
 @pytest.fixture

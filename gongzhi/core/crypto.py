@@ -127,9 +127,9 @@ def decrypt(blob: bytes, *, purpose: str = "pi") -> str:
     if len(blob) < 1 + _NONCE + _TAG:
         raise DecryptionError("ciphertext too short")
     ver, nonce, body, tag = blob[0], blob[1 : 1 + _NONCE], blob[1 + _NONCE : -_TAG], blob[-_TAG:]
-    dec = Cipher(algorithms.SM4(provider().key(purpose, ver)), modes.GCM(nonce, tag)).decryptor()
-    dec.authenticate_additional_data(purpose.encode())
     try:
+        dec = Cipher(algorithms.SM4(provider().key(purpose, ver)), modes.GCM(nonce, tag)).decryptor()
+        dec.authenticate_additional_data(purpose.encode())
         return (dec.update(body) + dec.finalize()).decode()
-    except InvalidTag as exc:
+    except (InvalidTag, ValueError) as exc:
         raise DecryptionError("ciphertext does not verify") from exc

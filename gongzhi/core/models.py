@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from gongzhi.core import crypto
 
 
-class EncryptedTextField(models.BinaryField):
+class EncryptedTextField(models.BinaryField):  # type: ignore[type-arg]
     """A text value stored SM4-GCM encrypted; Python code sees the plaintext (or None).
 
     Look-ups go through a separate blind-index column; this column can't be searched or ordered.
@@ -98,6 +98,9 @@ class AuditHead(models.Model):
     seq = models.BigIntegerField(default=0)
     hash = models.CharField(max_length=80, default="0" * 64)
 
+    def __str__(self) -> str:
+        return f"audit head #{self.seq}"
+
 
 class ApiToken(models.Model):
     """A personal API token for integrations. Only an HMAC of the secret is stored; revocation is immediate."""
@@ -136,3 +139,6 @@ class IdempotencyRecord(models.Model):
 
     class Meta:
         constraints: ClassVar = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_user_key")]
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.path} [{self.key}]"

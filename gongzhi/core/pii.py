@@ -25,7 +25,9 @@ def is_mobile(value: str) -> bool:
 
 def validate_mobile(value: str) -> None:
     if not is_mobile(value):
-        raise ValidationError(_("请输入有效的11位中国大陆手机号码 / Enter a valid 11-digit mainland mobile number"))
+        raise ValidationError(
+            _("请输入有效的11位中国大陆手机号码 / Enter a valid 11-digit mainland mobile number")
+        )
 
 
 def id_check_digit(first17: str) -> str:
@@ -47,7 +49,9 @@ def is_id_number(value: str) -> bool:
 def validate_id_number(value: str) -> None:
     if not is_id_number(value):
         raise ValidationError(
-            _("身份证号码无效：须为18位且校验码正确(GB 11643) / Invalid ID number (18 characters, GB 11643 check digit)")
+            _(
+                "身份证号码无效：须为18位且校验码正确(GB 11643) / Invalid ID number (18 characters, GB 11643 check digit)"
+            )
         )
 
 

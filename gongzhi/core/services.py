@@ -45,7 +45,9 @@ def create_user(
             raise ValidationFailed("手机号格式不正确 / Invalid mobile number", fields={"phone": "invalid"})
         index = crypto.blind_index(phone)
         if User.objects.filter(phone_index=index).exists():
-            raise Conflict("该手机号已绑定其他账号 / Phone already bound to another account", fields={"phone": "taken"})
+            raise Conflict(
+                "该手机号已绑定其他账号 / Phone already bound to another account", fields={"phone": "taken"}
+            )
         user.phone, user.phone_index = phone, index
     if password is None:
         user.set_unusable_password()

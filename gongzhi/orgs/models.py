@@ -37,7 +37,9 @@ class Region(models.Model):
 
     name = models.CharField(_("名称"), max_length=60)
     kind = models.CharField(_("层级"), max_length=12, choices=Kind.choices)
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
     code = models.CharField(_("区划代码"), max_length=20, unique=True)
     is_sample = models.BooleanField(_("示例数据"), default=False)
     source = models.CharField(_("资料来源"), max_length=300, blank=True)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from gongzhi.core.errors import NotFound
 from gongzhi.core.roles import CAPS_BY_ROLE, Cap
@@ -76,13 +76,16 @@ def residents_for_user(user: Any) -> QuerySet[Resident]:
         return Resident.objects.all()
     communities = communities_with_cap(user, Cap.MANAGE_COMMUNITY)
     own = getattr(user, "pk", None)
-    from django.db.models import Q
-
-    return Resident.objects.filter(Q(community_id__in=communities) | Q(user_id=own) if own else Q(pk__in=[]))
+    visible = Q(community_id__in=communities)
+    if own is not None:
+        visible |= Q(user_id=own)
+    return Resident.objects.filter(visible)
 
 
 def get_resident_for_user(user: Any, pk: int) -> Resident:
-    resident = Resident.objects.select_related("household", "household__estate", "community").filter(pk=pk).first()
+    resident = (
+        Resident.objects.select_related("household", "household__estate", "community").filter(pk=pk).first()
+    )
     if resident is None or not can_view_resident(user, resident):
         raise NotFound("未找到该居民 / resident not found")
     return resident
@@ -93,7 +96,7 @@ def get_household_for_user(user: Any, pk: int) -> Household:
     allowed = household is not None and (
         household.community_id in communities_with_cap(user, Cap.MANAGE_COMMUNITY)
         or is_platform_admin(user)
-        or household.residents.filter(user_id=getattr(user, "pk", None)).exists()
+        or household.residents.filter(user_id=getattr(user, "pk", 0) or 0).exists()
     )
     if household is None or not allowed:
         raise NotFound("未找到该住户 / household not found")

@@ -16,8 +16,14 @@ from gongzhi.orgs.models import Estate, Household, Membership, Organization, Reg
 
 @transaction.atomic
 def create_region(
-    *, actor: User | None, name: str, kind: str, code: str, parent: Region | None = None,
-    is_sample: bool = False, source: str = "",
+    *,
+    actor: User | None,
+    name: str,
+    kind: str,
+    code: str,
+    parent: Region | None = None,
+    is_sample: bool = False,
+    source: str = "",
 ) -> Region:
     if kind not in Region.Kind.values:
         raise ValidationFailed(f"未知的区域层级 / unknown region kind: {kind}", fields={"kind": "invalid"})
@@ -26,50 +32,90 @@ def create_region(
         raise ValidationFailed(
             "上级区域层级不符 / the parent region's level does not fit", fields={"parent": "invalid"}
         )
-    region = Region.objects.create(name=name, kind=kind, code=code, parent=parent, is_sample=is_sample, source=source)
+    region = Region.objects.create(
+        name=name, kind=kind, code=code, parent=parent, is_sample=is_sample, source=source
+    )
     audit.record("orgs.region.create", actor=actor, target=region, data={"kind": kind, "code": code})
     return region
 
 
 @transaction.atomic
 def create_organization(
-    *, actor: User | None, name: str, kind: str, region: Region, short_name: str = "", address: str = "",
-    office_phone: str = "", description: str = "", is_sample: bool = False, source: str = "",
+    *,
+    actor: User | None,
+    name: str,
+    kind: str,
+    region: Region,
+    short_name: str = "",
+    address: str = "",
+    office_phone: str = "",
+    description: str = "",
+    is_sample: bool = False,
+    source: str = "",
 ) -> Organization:
     if kind not in OrgKind.values:
-        raise ValidationFailed(f"未知的机构类型 / unknown organization kind: {kind}", fields={"kind": "invalid"})
+        raise ValidationFailed(
+            f"未知的机构类型 / unknown organization kind: {kind}", fields={"kind": "invalid"}
+        )
     community_kinds = {OrgKind.COMMITTEE, OrgKind.PARTY, OrgKind.SERVICE_CENTRE}
     if kind in community_kinds and not region.is_grassroots:
         raise ValidationFailed(
-            "居委会、社区党组织、服务中心须属于社区 / this body must belong to a community", fields={"region": "invalid"}
+            "居委会、社区党组织、服务中心须属于社区 / this body must belong to a community",
+            fields={"region": "invalid"},
         )
     if Organization.objects.filter(region=region, name=name).exists():
-        raise Conflict("同一区域内已有同名机构 / an organization of that name exists here", fields={"name": "taken"})
+        raise Conflict(
+            "同一区域内已有同名机构 / an organization of that name exists here", fields={"name": "taken"}
+        )
     if kind in community_kinds and Organization.objects.filter(region=region, kind=kind).exists():
         raise Conflict("该社区已有此类机构 / this community already has one", fields={"kind": "taken"})
     org = Organization.objects.create(
-        name=name, kind=kind, region=region, short_name=short_name, address=address, office_phone=office_phone,
-        description=description, is_sample=is_sample, source=source,
+        name=name,
+        kind=kind,
+        region=region,
+        short_name=short_name,
+        address=address,
+        office_phone=office_phone,
+        description=description,
+        is_sample=is_sample,
+        source=source,
     )
-    audit.record("orgs.organization.create", actor=actor, target=org, data={"kind": kind, "region": region.pk})
+    audit.record(
+        "orgs.organization.create", actor=actor, target=org, data={"kind": kind, "region": region.pk}
+    )
     return org
 
 
 @transaction.atomic
 def create_estate(
-    *, actor: User | None, name: str, community: Region, address: str = "",
-    property_company: Organization | None = None, homeowners_committee: Organization | None = None,
+    *,
+    actor: User | None,
+    name: str,
+    community: Region,
+    address: str = "",
+    property_company: Organization | None = None,
+    homeowners_committee: Organization | None = None,
     is_sample: bool = False,
 ) -> Estate:
     if not community.is_grassroots:
-        raise ValidationFailed("小区须属于社区 / an estate belongs to a community", fields={"community": "invalid"})
+        raise ValidationFailed(
+            "小区须属于社区 / an estate belongs to a community", fields={"community": "invalid"}
+        )
     if property_company is not None and property_company.kind != OrgKind.PROPERTY_COMPANY:
-        raise ValidationFailed("物业须为物业服务企业 / not a property company", fields={"property_company": "invalid"})
+        raise ValidationFailed(
+            "物业须为物业服务企业 / not a property company", fields={"property_company": "invalid"}
+        )
     if homeowners_committee is not None and homeowners_committee.kind != OrgKind.HOMEOWNERS:
-        raise ValidationFailed("须为业主委员会 / not a homeowners' committee", fields={"homeowners_committee": "invalid"})
+        raise ValidationFailed(
+            "须为业主委员会 / not a homeowners' committee", fields={"homeowners_committee": "invalid"}
+        )
     estate = Estate.objects.create(
-        name=name, community=community, address=address, property_company=property_company,
-        homeowners_committee=homeowners_committee, is_sample=is_sample,
+        name=name,
+        community=community,
+        address=address,
+        property_company=property_company,
+        homeowners_committee=homeowners_committee,
+        is_sample=is_sample,
     )
     audit.record("orgs.estate.create", actor=actor, target=estate, data={"community": community.pk})
     return estate
@@ -112,8 +158,15 @@ def _pi_values(phone: str, id_number: str) -> dict[str, str]:
 
 @transaction.atomic
 def register_resident(
-    *, actor: User | None, household: Household, name: str, phone: str = "", id_number: str = "",
-    birth_year: int | None = None, user: User | None = None, is_sample: bool = False,
+    *,
+    actor: User | None,
+    household: Household,
+    name: str,
+    phone: str = "",
+    id_number: str = "",
+    birth_year: int | None = None,
+    user: User | None = None,
+    is_sample: bool = False,
 ) -> Resident:
     """Register a resident. Phone and ID are validated, SM4-encrypted and blind-indexed; the audit keeps
     only masked values."""
@@ -121,11 +174,18 @@ def register_resident(
         raise ValidationFailed("姓名不能为空 / name is required", fields={"name": "required"})
     values = _pi_values(phone, id_number)
     resident = Resident.objects.create(
-        household=household, community_id=household.community_id, name=name.strip(), birth_year=birth_year,
-        user=user, is_sample=is_sample, **values,
+        household=household,
+        community_id=household.community_id,
+        name=name.strip(),
+        birth_year=birth_year,
+        user=user,
+        is_sample=is_sample,
+        **values,
     )
     audit.record(
-        "orgs.resident.create", actor=actor, target=resident,
+        "orgs.resident.create",
+        actor=actor,
+        target=resident,
         data={"phone": mask_phone(values.get("phone")), "id_number": mask_id(values.get("id_number"))},
     )
     return resident
@@ -136,7 +196,9 @@ def reveal_resident_pi(*, actor: User, resident: Resident) -> dict[str, str]:
     """A full view of a resident's phone and ID number: only with the right, and always audited."""
     if not permissions.can_view_full_pi(actor, resident):
         raise PermissionDenied("无权查看完整个人信息 / not allowed to see full personal data")
-    audit.record("orgs.resident.view_full_pi", actor=actor, target=resident, data={"fields": ["phone", "id_number"]})
+    audit.record(
+        "orgs.resident.view_full_pi", actor=actor, target=resident, data={"fields": ["phone", "id_number"]}
+    )
     return {"phone": resident.phone or "", "id_number": resident.id_number or ""}
 
 
@@ -153,15 +215,21 @@ def grant_membership(
     held = set(Membership.objects.filter(user=user, revoked_at__isnull=True).values_list("role", flat=True))
     for group in EXCLUSIVE_ROLES:
         if role in group and held & (group - {role}):
-            raise Conflict("系统管理与审计管理须由不同人员担任 / system and audit admin roles must be separate",
-                           fields={"role": "separation_of_duties"})
-    if Membership.objects.filter(user=user, organization=organization, role=role, revoked_at__isnull=True).exists():
+            raise Conflict(
+                "系统管理与审计管理须由不同人员担任 / system and audit admin roles must be separate",
+                fields={"role": "separation_of_duties"},
+            )
+    if Membership.objects.filter(
+        user=user, organization=organization, role=role, revoked_at__isnull=True
+    ).exists():
         raise Conflict("该用户已担任此角色 / the user already holds this role", fields={"role": "taken"})
     membership = Membership.objects.create(
         user=user, organization=organization, role=role, title=title, granted_by=actor
     )
     audit.record(
-        "orgs.membership.grant", actor=actor, target=membership,
+        "orgs.membership.grant",
+        actor=actor,
+        target=membership,
         data={"user": user.pk, "organization": organization.pk, "role": role},
     )
     return membership
@@ -174,8 +242,14 @@ def revoke_membership(*, actor: User | None, membership: Membership, reason: str
     membership.revoked_at = timezone.now()
     membership.save(update_fields=["revoked_at"])
     audit.record(
-        "orgs.membership.revoke", actor=actor, target=membership,
-        data={"user": membership.user_id, "organization": membership.organization_id, "role": membership.role,
-              "reason": reason},
+        "orgs.membership.revoke",
+        actor=actor,
+        target=membership,
+        data={
+            "user": membership.user_id,
+            "organization": membership.organization_id,
+            "role": membership.role,
+            "reason": reason,
+        },
     )
     return membership

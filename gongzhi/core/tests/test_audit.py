@@ -1,5 +1,5 @@
 import pytest
-from django.db import IntegrityError, OperationalError, connection, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.db.utils import DatabaseError
 
 from gongzhi.core import audit
