@@ -49,15 +49,28 @@ class City:
 def _audit_triggers_active(request: pytest.FixtureRequest) -> Iterator[None]:
     """Keep the audit table's append-only triggers armed during a test; a transactional test's flush
     afterwards needs the maintenance permit (it deletes every row)."""
-    uses_db = any(name in request.fixturenames for name in ("db", "transactional_db", "live_server"))
-    if not uses_db and request.node.get_closest_marker("django_db") is None:
+    names = request.fixturenames
+    marker = request.node.get_closest_marker("django_db")
+    uses_db = any(
+        name in names for name in ("db", "transactional_db", "live_server", "django_db_reset_sequences")
+    )
+    if not uses_db and marker is None:
         yield
         return
-    request.getfixturevalue("db") if "transactional_db" not in request.fixturenames else None
+    # Same rule as pytest-django's: a marker with transaction=True or these fixtures make the test transactional
+    # (its teardown flushes every table: TRUNCATE on PostgreSQL, whose statement trigger fires even when empty).
+    transactional = any(
+        name in names for name in ("transactional_db", "live_server", "django_db_reset_sequences")
+    )
+    if marker is not None:
+        transactional = transactional or bool(
+            marker.kwargs.get("transaction") or marker.kwargs.get("reset_sequences")
+        )
+    # Requested here so that the database is set up before this fixture and torn down (flushed) after it.
+    request.getfixturevalue("transactional_db" if transactional else "db")
     with connection.cursor() as cur:
         cur.execute("DELETE FROM gongzhi_audit_maintenance")
     yield
-    transactional = "transactional_db" in request.fixturenames or "live_server" in request.fixturenames
     if transactional:
         with connection.cursor() as cur:
             cur.execute("INSERT INTO gongzhi_audit_maintenance (reason) VALUES ('test flush')")
