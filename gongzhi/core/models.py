@@ -142,3 +142,45 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.method} {self.path} [{self.key}]"
+
+
+class CalendarYear(models.Model):
+    """A year of the official working-day calendar entered by the approval office.
+
+    chinese-calendar's data stops at 2026; the State Council publishes each next year's schedule in autumn.
+    A year entered here overrides the package. `assumed` marks a year entered before the announcement.
+    """
+
+    year = models.PositiveSmallIntegerField(_("年份"), unique=True)
+    assumed = models.BooleanField(_("暂定(未正式公布)"), default=False)
+    source = models.CharField(_("依据(国务院办公厅通知文号)"), max_length=200, blank=True)
+    entered_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("year",)
+        verbose_name = _("工作日历年度")
+        verbose_name_plural = _("工作日历年度")
+
+    def __str__(self) -> str:
+        return str(self.year)
+
+
+class CalendarDay(models.Model):
+    """A day that differs from the Monday–Friday rule: a holiday on a weekday, or a make-up working day."""
+
+    class Kind(models.TextChoices):
+        HOLIDAY = "holiday", _("放假")
+        WORKDAY = "workday", _("调休上班")
+
+    year = models.ForeignKey(CalendarYear, on_delete=models.CASCADE, related_name="days")
+    date = models.DateField(_("日期"), unique=True)
+    kind = models.CharField(_("类型"), max_length=10, choices=Kind.choices)
+    name = models.CharField(_("节日"), max_length=40, blank=True)
+
+    class Meta:
+        ordering = ("date",)
+        verbose_name = _("节假日/调休日")
+        verbose_name_plural = _("节假日/调休日")
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.get_kind_display()}"

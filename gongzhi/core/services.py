@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
@@ -9,7 +11,7 @@ from django.utils import timezone
 
 from gongzhi.core import audit, crypto
 from gongzhi.core.errors import Conflict, ValidationFailed
-from gongzhi.core.models import User
+from gongzhi.core.models import CalendarDay, CalendarYear, User
 from gongzhi.core.pii import is_mobile, normalize_phone
 
 
@@ -85,3 +87,46 @@ def deactivate_user(*, actor: User, user: User) -> User:
             killed += 1
     audit.record("core.user.deactivate", actor=actor, target=user, data={"sessions_ended": killed})
     return user
+
+
+@transaction.atomic
+def enter_calendar_year(
+    *,
+    actor: User | None,
+    year: int,
+    holidays: list[tuple[date, str]],
+    workdays: list[tuple[date, str]],
+    assumed: bool = False,
+    source: str = "",
+) -> CalendarYear:
+    """Enter (or replace) a year's holiday schedule: weekday holidays and weekend make-up working days."""
+    errors: dict[str, str] = {}
+    if not 2000 <= year <= 2100:
+        errors["year"] = "年份须在2000至2100之间 / year must be 2000–2100"
+    seen: set[date] = set()
+    for label, days in (("holidays", holidays), ("workdays", workdays)):
+        for day, _name in days:
+            if day.year != year:
+                errors[label] = f"{day} 不在 {year} 年内 / {day} is not in {year}"
+            if day in seen:
+                errors[label] = f"{day} 重复 / {day} listed twice"
+            seen.add(day)
+    if errors:
+        raise ValidationFailed("节假日安排有误 / invalid holiday schedule", fields=errors)
+    entry, created = CalendarYear.objects.get_or_create(year=year, defaults={"assumed": assumed, "source": source})
+    if not created:
+        entry.assumed, entry.source = assumed, source
+        entry.save(update_fields=["assumed", "source"])
+        entry.days.all().delete()
+    CalendarDay.objects.bulk_create(
+        [CalendarDay(year=entry, date=d, kind=CalendarDay.Kind.HOLIDAY, name=n) for d, n in holidays]
+        + [CalendarDay(year=entry, date=d, kind=CalendarDay.Kind.WORKDAY, name=n) for d, n in workdays]
+    )
+    audit.record(
+        "core.calendar.enter",
+        actor=actor,
+        target=entry,
+        data={"year": year, "assumed": assumed, "holidays": len(holidays), "workdays": len(workdays),
+              "replaced": not created},
+    )
+    return entry
