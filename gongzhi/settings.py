@@ -52,13 +52,14 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "gongzhi.core",
     "gongzhi.orgs",
+    "gongzhi.duties",
     "gongzhi.web",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "gongzhi.web.middleware.ChineseFirstLocaleMiddleware",  # Chinese unless the language switch says otherwise
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",

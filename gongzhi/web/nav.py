@@ -1,30 +1,88 @@
-"""Role-aware navigation entries. Each entry names the capability it needs; anonymous users see public pages."""
+"""Role-aware navigation. Each entry names the capability it needs (never a role); the menu a user sees is
+built from the capabilities of their active memberships (gongzhi.orgs.permissions.caps_by_org).
+
+To add a page to the menu, append a NavItem to NAV: `NavItem(_("标签"), "app:url_name", Cap.SOMETHING)`.
+`cap=None` shows the entry to everyone, `cap=AUTH` to any signed-in user.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.http import HttpRequest
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+
+from gongzhi.core.roles import Cap
+
+AUTH = "auth"  # any signed-in user
 
 
 @dataclass(frozen=True)
 class NavItem:
     label: str | Promise
     url_name: str
-    cap: str | None = None  # None: everyone; "auth": any signed-in user
+    cap: str | None = None  # None: everyone; AUTH: any signed-in user; otherwise a Cap value
 
     def url(self) -> str:
         return reverse(self.url_name)
 
 
+@dataclass(frozen=True)
+class NavLink:
+    label: str | Promise
+    url: str
+    current: bool
+    cap: str | None
+
+
 NAV: tuple[NavItem, ...] = (
     NavItem(_("首页"), "web:home"),
     NavItem(_("社区与部门名录"), "web:directory"),
+    NavItem(_("居民信息"), "orgs:resident_list", Cap.MANAGE_COMMUNITY),
 )
 
 
-def nav_for(request: HttpRequest) -> list[NavItem]:
-    return [item for item in NAV if item.cap is None]
+def user_caps(request: HttpRequest) -> set[str]:
+    """All capabilities the signed-in user holds anywhere, read once per request."""
+    cached: set[str] | None = getattr(request, "_gongzhi_caps", None)
+    if cached is not None:
+        return cached
+    from gongzhi.orgs.permissions import caps_by_org
+
+    caps: set[str] = set()
+    for org_caps in caps_by_org(request.user).values():
+        caps |= org_caps
+    request._gongzhi_caps = caps  # type: ignore[attr-defined]
+    return caps
+
+
+def visible(item: NavItem, *, signed_in: bool, caps: set[str]) -> bool:
+    if item.cap is None:
+        return True
+    if item.cap == AUTH:
+        return signed_in
+    return item.cap in caps
+
+
+def links_for(items: tuple[NavItem, ...], request: HttpRequest) -> list[NavLink]:
+    user: Any = getattr(request, "user", None)
+    signed_in = bool(user is not None and user.is_authenticated)
+    caps = user_caps(request) if signed_in else set()
+    links: list[NavLink] = []
+    for item in items:
+        if not visible(item, signed_in=signed_in, caps=caps):
+            continue
+        try:
+            url = item.url()
+        except NoReverseMatch:  # a page whose app is not installed yet; tests check that every entry resolves
+            continue
+        current = request.path == url or (url != "/" and request.path.startswith(url))
+        links.append(NavLink(label=item.label, url=url, current=current, cap=item.cap))
+    return links
+
+
+def nav_for(request: HttpRequest) -> list[NavLink]:
+    return links_for(NAV, request)
