@@ -6,6 +6,7 @@ from django.urls import include, path
 from gongzhi.api import api
 
 urlpatterns = [
+    path("", include("gongzhi.core.urls")),  # first: it also takes over admin/login/ and admin/logout/
     path("admin/", admin.site.urls),
     path("api/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -14,6 +14,13 @@ from gongzhi.core.context import current_ip
 Handler = Callable[[HttpRequest], HttpResponse]
 
 
+def start_session_clock(request: HttpRequest) -> None:
+    """Called at sign-in: the absolute lifetime counts from here, not from an earlier session's start."""
+    now = time.time()
+    request.session["_started_at"] = now
+    request.session["_last_seen_at"] = now
+
+
 class SessionLifetimeMiddleware:
     """30 minutes idle and 12 hours absolute, counted on the server (the cookie's age is not trusted)."""
 
