@@ -139,7 +139,7 @@ def demo_password() -> str:
 # --- Idempotent look-up-or-create helpers (every creation goes through a service) ---------------------------
 
 
-def _region(
+def ensure_region(
     actor: User | None,
     *,
     name: str,
@@ -157,7 +157,7 @@ def _region(
     )
 
 
-def _org(
+def ensure_org(
     actor: User | None,
     *,
     name: str,
@@ -225,7 +225,7 @@ class Skeleton:
 
 def ensure_city(actor: User | None) -> Skeleton:
     """铜陵市, its four districts/counties and the city-level bodies. Idempotent; also used by gen_data."""
-    city = _region(
+    city = ensure_region(
         actor,
         name=CITY_NAME,
         kind=Region.Kind.CITY,
@@ -235,13 +235,13 @@ def ensure_city(actor: User | None) -> Skeleton:
         source=SOURCE_REFORM,
     )
     districts = {
-        name: _region(
+        name: ensure_region(
             actor, name=name, kind=kind, code=code, parent=city, is_sample=False, source=SOURCE_TONGLING_2015
         )
         for name, kind, code in DISTRICTS
     }
     departments = {
-        short: _org(
+        short: ensure_org(
             actor,
             name=f"{CITY_NAME}{short}",
             short_name=short,
@@ -251,7 +251,7 @@ def ensure_city(actor: User | None) -> Skeleton:
         )
         for short in DEPARTMENTS
     }
-    office = _org(
+    office = ensure_org(
         actor,
         name=settings.GONGZHI_APPROVAL_AUTHORITY_NAME,
         short_name="深改办",
@@ -260,7 +260,7 @@ def ensure_city(actor: User | None) -> Skeleton:
         is_sample=False,
         description="审查部门向社区新增工作事项的准入申请，并作出准入或不准入的决定。",
     )
-    panel = _org(
+    panel = ensure_org(
         actor,
         name=PANEL_NAME,
         kind=OrgKind.PANEL,
@@ -268,7 +268,7 @@ def ensure_city(actor: User | None) -> Skeleton:
         is_sample=True,
         description="由党代表、人大代表牵头，吸收专家和居民代表，对政社互动双向评估进行第三方审阅。",
     )
-    platform = _org(
+    platform = ensure_org(
         actor,
         name=PLATFORM_NAME,
         kind=OrgKind.PLATFORM,
@@ -284,7 +284,7 @@ def ensure_community_bodies(
 ) -> tuple[Organization, Organization, Organization]:
     """The residents' (villagers') committee, the party organization and the service centre of a community."""
     village = community.kind == Region.Kind.VILLAGE
-    committee = _org(
+    committee = ensure_org(
         actor,
         name=f"{community.name}{'村民委员会' if village else '居委会'}",
         kind=OrgKind.COMMITTEE,
@@ -292,7 +292,7 @@ def ensure_community_bodies(
         is_sample=is_sample,
         source=source,
     )
-    party = _org(
+    party = ensure_org(
         actor,
         name=f"中共{community.name}{'总支部委员会' if village else '委员会'}",
         kind=OrgKind.PARTY,
@@ -300,7 +300,7 @@ def ensure_community_bodies(
         is_sample=is_sample,
         source=source,
     )
-    centre = _org(
+    centre = ensure_org(
         actor,
         name=f"{community.name}{'党群服务中心' if village else '服务中心'}",
         kind=OrgKind.SERVICE_CENTRE,
@@ -318,7 +318,7 @@ def ensure_estate(
     found = Estate.objects.filter(community=community, name=name).first()
     if found is not None:
         return found
-    hoa = _org(actor, name=f"{name}业主委员会", kind=OrgKind.HOMEOWNERS, region=community, is_sample=True)
+    hoa = ensure_org(actor, name=f"{name}业主委员会", kind=OrgKind.HOMEOWNERS, region=community, is_sample=True)
     return org_services.create_estate(
         actor=actor,
         name=name,
@@ -358,7 +358,7 @@ def _communities(actor: User | None, skel: Skeleton) -> list[Region]:
     communities: list[Region] = []
     tongguan = skel.districts["铜官区"]
     for i, (name, source) in enumerate(REAL_COMMUNITIES, start=1):
-        community = _region(
+        community = ensure_region(
             actor,
             name=name,
             kind=Region.Kind.COMMUNITY,
@@ -382,7 +382,7 @@ def _communities(actor: User | None, skel: Skeleton) -> list[Region]:
                 while name in used:
                     name = sample.place_word(rng) + suffix
                 used.add(name)
-                region = _region(
+                region = ensure_region(
                     actor,
                     name=name,
                     kind=kind,
@@ -401,7 +401,7 @@ def _partners(actor: User | None, skel: Skeleton, communities: list[Region]) -> 
     rng = random.Random(SEED + ":partners")  # noqa: S311
     companies: dict[str, Organization] = {}
     for name, district in skel.districts.items():
-        companies[name] = _org(
+        companies[name] = ensure_org(
             actor,
             name=sample.company_name(rng),
             kind=OrgKind.PROPERTY_COMPANY,
@@ -409,7 +409,7 @@ def _partners(actor: User | None, skel: Skeleton, communities: list[Region]) -> 
             is_sample=True,
         )
     for community in communities[:4]:
-        _org(
+        ensure_org(
             actor,
             name=sample.social_org_name(rng),
             kind=OrgKind.SOCIAL_ORG,
@@ -417,7 +417,7 @@ def _partners(actor: User | None, skel: Skeleton, communities: list[Region]) -> 
             is_sample=True,
             description="承接社区养老、助残、青少年服务等政府购买服务项目（示例）。",
         )
-        _org(
+        ensure_org(
             actor,
             name=sample.unit_name(rng),
             kind=OrgKind.UNIT,
@@ -425,7 +425,7 @@ def _partners(actor: User | None, skel: Skeleton, communities: list[Region]) -> 
             is_sample=True,
             description="驻区共建单位，参与四联四促与社区共建项目（示例）。",
         )
-    _org(actor, name="铜陵市社区志愿服务联合会", kind=OrgKind.SOCIAL_ORG, region=skel.city, is_sample=True)
+    ensure_org(actor, name="铜陵市社区志愿服务联合会", kind=OrgKind.SOCIAL_ORG, region=skel.city, is_sample=True)
     return companies
 
 
