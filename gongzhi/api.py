@@ -1,5 +1,33 @@
-"""The JSON API: one django-ninja instance; each app adds its router here."""
+"""The JSON API: one django-ninja instance under /api/; each app adds its router here.
 
-from ninja import NinjaAPI
+- Authentication: a personal API token (`Authorization: Bearer gz_<prefix>_<secret>`) or the signed-in session
+  (unsafe methods then need the CSRF token). Endpoints are private unless they say `auth=None`.
+- Every 4xx has one shape: {"error": {"code", "message" ("中文 / English"), "fields"}} (core.api_support).
+- Request bodies are JSON only (415 otherwise); input schemas refuse unknown fields.
+- Creating POSTs take an Idempotency-Key (core.idempotency.idempotent).
+- Docs at /api/docs (self-hosted Swagger UI, no CDN) and the schema at /api/openapi.json: public unless
+  settings.GONGZHI_API_DOCS_PUBLIC is off (production), then staff only.
+"""
 
-api = NinjaAPI(title="gongzhi 共治 API", version="1", urls_namespace="api")
+from ninja import NinjaAPI, Swagger
+
+from gongzhi.core.api import router as core_router
+from gongzhi.core.api_support import JsonOnlyParser, SessionAuth, TokenAuth, docs_gate, install_error_handlers
+from gongzhi.orgs.api import public_router as orgs_public_router
+from gongzhi.orgs.api import router as orgs_router
+
+api = NinjaAPI(
+    title="gongzhi 共治 API",
+    version="1",
+    description="铜陵政社互动平台接口 / Tongling government–community co-governance API",
+    urls_namespace="api",
+    auth=[TokenAuth(), SessionAuth()],
+    parser=JsonOnlyParser(),
+    docs=Swagger(settings={"validatorUrl": None, "persistAuthorization": False}),
+    docs_decorator=docs_gate,
+)
+install_error_handlers(api)
+
+api.add_router("/", orgs_public_router, auth=None)
+api.add_router("/", core_router)
+api.add_router("/", orgs_router)

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "axes",
     "django_tasks",
     "django_tasks_db",
+    "ninja",  # its templates and static files: the API docs page is served from here, no CDN
     "gongzhi.core",
     "gongzhi.orgs",
     "gongzhi.duties",
@@ -58,6 +59,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "gongzhi.core.api_support.ApiErrorShapeMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "gongzhi.web.middleware.ChineseFirstLocaleMiddleware",  # Chinese unless the language switch says otherwise
     "django.middleware.common.CommonMiddleware",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import date
 
 from django.contrib.auth.password_validation import validate_password
@@ -10,8 +11,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from gongzhi.core import audit, crypto
-from gongzhi.core.errors import Conflict, ValidationFailed
-from gongzhi.core.models import CalendarDay, CalendarYear, User
+from gongzhi.core.errors import Conflict, PermissionDenied, ValidationFailed
+from gongzhi.core.models import ApiToken, CalendarDay, CalendarYear, User
 from gongzhi.core.pii import is_mobile, normalize_phone
 
 
@@ -113,7 +114,9 @@ def enter_calendar_year(
             seen.add(day)
     if errors:
         raise ValidationFailed("节假日安排有误 / invalid holiday schedule", fields=errors)
-    entry, created = CalendarYear.objects.get_or_create(year=year, defaults={"assumed": assumed, "source": source})
+    entry, created = CalendarYear.objects.get_or_create(
+        year=year, defaults={"assumed": assumed, "source": source}
+    )
     if not created:
         entry.assumed, entry.source = assumed, source
         entry.save(update_fields=["assumed", "source"])
@@ -126,7 +129,81 @@ def enter_calendar_year(
         "core.calendar.enter",
         actor=actor,
         target=entry,
-        data={"year": year, "assumed": assumed, "holidays": len(holidays), "workdays": len(workdays),
-              "replaced": not created},
+        data={
+            "year": year,
+            "assumed": assumed,
+            "holidays": len(holidays),
+            "workdays": len(workdays),
+            "replaced": not created,
+        },
     )
     return entry
+
+
+# --- Personal API tokens ------------------------------------------------------------------------------------
+# A token reads `gz_<prefix>_<secret>`. The prefix (8 hex digits) finds the row; only an HMAC-SM3 of the secret
+# (crypto.mac("token", …)) is stored, so a database dump does not yield usable tokens.
+
+TOKEN_PREFIX_BYTES = 4
+TOKEN_SECRET_BYTES = 32
+MAX_ACTIVE_TOKENS = 20
+
+
+@transaction.atomic
+def create_api_token(*, actor: User, user: User, name: str) -> tuple[ApiToken, str]:
+    """Create a personal API token for `user`. Returns the row and the plaintext, which is shown once only."""
+    name = (name or "").strip()
+    if not name:
+        raise ValidationFailed("令牌名称不能为空 / Token name is required", fields={"name": "required"})
+    if len(name) > 80:
+        raise ValidationFailed(
+            "令牌名称不能超过80个字符 / Token name is at most 80 characters", fields={"name": "too_long"}
+        )
+    if actor.pk != user.pk and not actor.is_superuser:
+        raise PermissionDenied("只能为自己创建令牌 / You can only create tokens for yourself")
+    if not user.is_active:
+        raise ValidationFailed("账号已停用 / The account is deactivated", fields={"user": "inactive"})
+    if ApiToken.objects.filter(user=user, revoked_at__isnull=True).count() >= MAX_ACTIVE_TOKENS:
+        raise Conflict(
+            f"有效令牌最多{MAX_ACTIVE_TOKENS}个,请先撤销不用的令牌 / "
+            f"At most {MAX_ACTIVE_TOKENS} active tokens; revoke one first",
+            fields={"name": "too_many"},
+        )
+    prefix = secrets.token_hex(TOKEN_PREFIX_BYTES)
+    while ApiToken.objects.filter(prefix=prefix).exists():
+        prefix = secrets.token_hex(TOKEN_PREFIX_BYTES)
+    secret = secrets.token_urlsafe(TOKEN_SECRET_BYTES)
+    token = ApiToken.objects.create(
+        user=user, name=name, prefix=prefix, digest=crypto.mac("token", secret.encode())
+    )
+    audit.record("core.api_token.create", actor=actor, target=token, data={"user": user.pk, "prefix": prefix})
+    return token, f"gz_{prefix}_{secret}"
+
+
+@transaction.atomic
+def revoke_api_token(*, actor: User, token: ApiToken) -> ApiToken:
+    """Revoke a token; the next request that presents it is refused."""
+    if actor.pk != token.user_id and not actor.is_superuser:
+        raise PermissionDenied("只能撤销自己的令牌 / You can only revoke your own tokens")
+    token = ApiToken.objects.select_for_update().get(pk=token.pk)
+    if token.revoked_at is not None:
+        raise Conflict("该令牌已撤销 / The token is already revoked")
+    token.revoked_at = timezone.now()
+    token.save(update_fields=["revoked_at"])
+    audit.record(
+        "core.api_token.revoke",
+        actor=actor,
+        target=token,
+        data={"user": token.user_id, "prefix": token.prefix},
+    )
+    return token
+
+
+def record_api_token_use(*, token: ApiToken, min_interval_seconds: int = 60) -> None:
+    """Note when a token was last used. Bookkeeping only (not audited: it would flood the chain), and written at
+    most once a minute per token so that reads stay cheap."""
+    now = timezone.now()
+    if token.last_used_at is not None and (now - token.last_used_at).total_seconds() < min_interval_seconds:
+        return
+    ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    token.last_used_at = now
