@@ -7,7 +7,7 @@ export GONGZHI_DATA_DIR ?= $(CURDIR)/var
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test lint typecheck pytest browser-test screenshots bench clean venv
+.PHONY: demo test lint typecheck pytest browser-test screenshots bench clean venv messages
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -42,6 +42,12 @@ browser-test: $(STAMP)
 screenshots: $(STAMP)
 	bash scripts/ensure-chromium.sh
 	GONGZHI_SCREENSHOTS=docs/screenshots $(BIN)/pytest -m browser -p no:xdist -k screenshot
+
+# Re-extract every translatable string into the English catalogue and compile it (needs gettext:
+# `apt-get install gettext`). Translate the new empty msgstr entries in django.po, run it again, commit .po and .mo.
+messages: $(STAMP)
+	cd gongzhi && ../$(BIN)/gongzhi makemessages -l en --no-obsolete --add-location=file
+	cd gongzhi && ../$(BIN)/gongzhi compilemessages -l en
 
 bench: $(STAMP)
 	$(BIN)/python -m bench

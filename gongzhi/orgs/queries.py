@@ -255,12 +255,11 @@ def masked(resident: Resident) -> MaskedResident:
     )
 
 
-def managed_residents(user: Any) -> QuerySet[Resident]:
-    """Residents of the communities where the user holds manage_community (all of them for a platform
-    administrator), with what the list shows, in a fixed order."""
-    communities = permissions.communities_with_cap(user, Cap.MANAGE_COMMUNITY)
+def managed_residents(user: Any, *, communities: set[int], everywhere: bool) -> QuerySet[Resident]:
+    """Residents of `communities` (the ones where the user holds manage_community), or of every community when
+    `everywhere` (a platform administrator), as the list shows them, in a fixed order."""
     qs = permissions.residents_for_user(user)
-    if not permissions.is_platform_admin(user):
+    if not everywhere:
         qs = qs.filter(community_id__in=communities)
     return qs.select_related("community", "household", "household__estate").order_by(
         "community__code", "household__estate__name", "household__address", "pk"

@@ -26,14 +26,6 @@ from gongzhi.orgs.models import Resident
 PAGE_SIZE = 50
 
 
-def _may_list_residents(user: Any) -> bool:
-    # community staff: manage_community through a community-level organization
-    if permissions.communities_with_cap(user, Cap.MANAGE_COMMUNITY):
-        return True
-    # platform administrators
-    return permissions.is_platform_admin(user)
-
-
 def _resident_or_404(user: Any, pk: int) -> Resident:
     try:
         return permissions.get_resident_for_user(user, pk)
@@ -44,11 +36,13 @@ def _resident_or_404(user: Any, pk: int) -> Resident:
 @login_required
 @require_GET
 def resident_list(request: HttpRequest) -> HttpResponse:
-    if not _may_list_residents(request.user):
-        raise DjangoPermissionDenied(
-            _("只有社区工作人员可以查看居民信息 / Only community staff may see residents")
-        )
-    paginator = Paginator(queries.managed_residents(request.user), PAGE_SIZE)
+    # Community staff (manage_community in a community) or a platform administrator; nobody else.
+    communities = permissions.communities_with_cap(request.user, Cap.MANAGE_COMMUNITY)
+    everywhere = permissions.is_platform_admin(request.user)
+    if not communities and not everywhere:
+        raise DjangoPermissionDenied(_("只有社区工作人员可以查看居民信息。"))
+    residents = queries.managed_residents(request.user, communities=communities, everywhere=everywhere)
+    paginator = Paginator(residents, PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     rows = [queries.masked(r) for r in page.object_list]
     return render(request, "orgs/resident_list.html", {"page": page, "rows": rows, "total": paginator.count})

@@ -1,7 +1,8 @@
 """Role-aware navigation. Each entry names the capability it needs (never a role); the menu a user sees is
 built from the capabilities of their active memberships (gongzhi.orgs.permissions.caps_by_org).
 
-To add a page to the menu, append a NavItem to NAV: `NavItem(_("标签"), "app:url_name", Cap.SOMETHING)`.
+To add a page to the menu, append a NavItem to NAV: `NavItem(label, "app:url_name", Cap.SOMETHING)` with a
+gettext_lazy label.
 `cap=None` shows the entry to everyone, `cap=AUTH` to any signed-in user.
 """
 

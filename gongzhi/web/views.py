@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_safe
 
 from gongzhi.core.errors import NotFound
 from gongzhi.orgs import queries
@@ -21,6 +22,7 @@ MECHANISMS = (
 )
 
 
+@require_safe
 def home(request: HttpRequest) -> HttpResponse:
     if not request.user.is_authenticated:
         return render(request, "web/home_public.html", {"mechanisms": MECHANISMS})
@@ -32,10 +34,12 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "web/home.html", {"organizations": organizations})
 
 
+@require_safe
 def directory(request: HttpRequest) -> HttpResponse:
     return render(request, "web/directory.html", {"cities": queries.directory()})
 
 
+@require_safe
 def directory_community(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         page = queries.community_page(pk)
@@ -44,6 +48,7 @@ def directory_community(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "web/directory_community.html", {"page": page, "community": page.entry})
 
 
+@require_safe
 def directory_org(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         page = queries.organization_page(pk)
