@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
@@ -17,6 +18,14 @@ def character_classes(password: str) -> int:
             any(not c.isalnum() for c in password),
         )
     )
+
+
+class MinimumLengthValidator(password_validation.MinimumLengthValidator):
+    """Django's rule with a message of our own: Django 5.2 changed the message id and its Chinese catalogue has
+    not caught up, so the stock message comes out in English on a Chinese page."""
+
+    def get_error_message(self) -> str:
+        return _("密码太短,至少需要%(min_length)d个字符。") % {"min_length": self.min_length}
 
 
 class CharacterClassValidator:

@@ -14,7 +14,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from gongzhi.core import auth, services
 from gongzhi.core.errors import ValidationFailed
@@ -76,6 +76,7 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @login_required
+@require_safe
 def profile(request: HttpRequest) -> HttpResponse:
     user = request.user
     assert isinstance(user, User)
