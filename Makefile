@@ -28,7 +28,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 
 typecheck: $(STAMP)
-	$(BIN)/mypy gongzhi tests bench
+	$(BIN)/mypy gongzhi tests $(wildcard bench)
 
 pytest: $(STAMP)
 	$(BIN)/pytest -n 2 -m "not browser"
