@@ -2,7 +2,8 @@
 
 `load(actor=...)` is this app's seeding hook, called by `gongzhi load_demo`. It is idempotent: each object is
 looked up by its natural key first and only created (through orgs.services / core.services, so every creation is
-audited) when it is missing. Running it again adds nothing and keeps what is there.
+audited) when it is missing. Running it again adds nothing and keeps what is there. A community's sample
+households and residents are registered with one bulk service call (one audit entry stating the counts).
 
 Real names come from ../shared/reference/domain.md §7 and carry its source URL; everything generated is marked
 `is_sample=True`.
@@ -318,7 +319,9 @@ def ensure_estate(
     found = Estate.objects.filter(community=community, name=name).first()
     if found is not None:
         return found
-    hoa = ensure_org(actor, name=f"{name}业主委员会", kind=OrgKind.HOMEOWNERS, region=community, is_sample=True)
+    hoa = ensure_org(
+        actor, name=f"{name}业主委员会", kind=OrgKind.HOMEOWNERS, region=community, is_sample=True
+    )
     return org_services.create_estate(
         actor=actor,
         name=name,
@@ -330,27 +333,35 @@ def ensure_estate(
     )
 
 
-def _households(actor: User | None, estate: Estate, rng: random.Random, region_code: str) -> None:
+def _household_rows(estate: Estate, rng: random.Random, region_code: str) -> list[org_services.HouseholdRow]:
+    rows = []
     for n in range(HOUSEHOLDS_PER_ESTATE):
-        address = sample.household_address(n // 4 + 1, n % 2 + 1, n % 6 + 1, n % 2 + 1)
         size = sample.household_size(rng)
         people = [sample.person(rng, region_code) for _ in range(min(size, 3))]
-        household = Household.objects.filter(estate=estate, address=address).first()
-        if household is None:
-            household = org_services.create_household(
-                actor=actor, estate=estate, address=address, size=size, is_sample=True
+        rows.append(
+            org_services.HouseholdRow(
+                estate=estate,
+                address=sample.household_address(n // 4 + 1, n % 2 + 1, n % 6 + 1, n % 2 + 1),
+                size=size,
+                residents=[
+                    org_services.ResidentRow(p.name, p.phone, p.id_number, p.birth_year) for p in people
+                ],
             )
-        for p in people:
-            if not Resident.objects.filter(household=household, name=p.name).exists():
-                org_services.register_resident(
-                    actor=actor,
-                    household=household,
-                    name=p.name,
-                    phone=p.phone,
-                    id_number=p.id_number,
-                    birth_year=p.birth_year,
-                    is_sample=True,
-                )
+        )
+    return rows
+
+
+def add_missing_households(
+    actor: User | None, rows: list[org_services.HouseholdRow], note: str
+) -> tuple[int, int]:
+    """Register the rows whose address is not there yet (one bulk service call: one audit entry)."""
+    taken = set(
+        Household.objects.filter(
+            estate_id__in={r.estate.pk for r in rows}, address__in={r.address for r in rows}
+        ).values_list("estate_id", "address")
+    )
+    fresh = [r for r in rows if (r.estate.pk, r.address) not in taken]
+    return org_services.bulk_register_households(actor=actor, rows=fresh, is_sample=True, note=note)
 
 
 def _communities(actor: User | None, skel: Skeleton) -> list[Region]:
@@ -425,7 +436,9 @@ def _partners(actor: User | None, skel: Skeleton, communities: list[Region]) -> 
             is_sample=True,
             description="驻区共建单位，参与四联四促与社区共建项目（示例）。",
         )
-    ensure_org(actor, name="铜陵市社区志愿服务联合会", kind=OrgKind.SOCIAL_ORG, region=skel.city, is_sample=True)
+    ensure_org(
+        actor, name="铜陵市社区志愿服务联合会", kind=OrgKind.SOCIAL_ORG, region=skel.city, is_sample=True
+    )
     return companies
 
 
@@ -492,9 +505,12 @@ def load(*, actor: User | None) -> dict[str, int]:
             name = sample.estate_name(rng)
             if name not in names:
                 names.append(name)
+        rows: list[org_services.HouseholdRow] = []
         for name in names:
             estate = ensure_estate(actor, community, name, companies[district_of[district.pk]])
-            _households(actor, estate, rng, district.code)
+            rows += _household_rows(estate, rng, district.code)
+        # Households and residents of one community: one bulk service call, one audit entry with the counts.
+        add_missing_households(actor, rows, note=f"demo {community.name}")
     tongxia = next(c for c in communities if c.name == "铜霞社区")
     _accounts(actor, skel, tongxia, password)
     return {

@@ -32,8 +32,8 @@ from tqdm import tqdm
 from gongzhi.core.errors import DomainError
 from gongzhi.core.roles import OrgKind
 from gongzhi.orgs import demo, sample
-from gongzhi.orgs.models import Estate, Household, Organization, Region
-from gongzhi.orgs.services import HouseholdRow, ResidentRow, bulk_register_households
+from gongzhi.orgs.models import Estate, Organization, Region
+from gongzhi.orgs.services import HouseholdRow, ResidentRow
 
 COMPANIES_PER_DISTRICT = 4
 
@@ -175,16 +175,8 @@ class Command(BaseCommand):
 
     @transaction.atomic
     def _flush(self, pending: list[HouseholdRow], seed: int) -> tuple[int, int, int]:
-        taken = set(
-            Household.objects.filter(
-                estate_id__in={r.estate.pk for r in pending}, address__in={r.address for r in pending}
-            ).values_list("estate_id", "address")
-        )
-        fresh = [r for r in pending if (r.estate.pk, r.address) not in taken]
-        households, residents = bulk_register_households(
-            actor=None, rows=fresh, is_sample=True, note=f"gen_data seed={seed}"
-        )
-        return households, residents, len(pending) - len(fresh)
+        households, residents = demo.add_missing_households(None, pending, note=f"gen_data seed={seed}")
+        return households, residents, len(pending) - households
 
     def _households(
         self, plans: list[CommunityPlan], seed: int, batch: int, quiet: bool
