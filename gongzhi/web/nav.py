@@ -15,6 +15,7 @@ from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from gongzhi.core.roles import Cap
 
@@ -41,8 +42,16 @@ class NavLink:
 
 NAV: tuple[NavItem, ...] = (
     NavItem(_("首页"), "web:home"),
-    NavItem(_("社区与部门名录"), "web:directory"),
+    NavItem(pgettext_lazy("navigation", "社区与部门名录"), "web:directory"),
     NavItem(_("居民信息"), "orgs:resident_list", Cap.MANAGE_COMMUNITY),
+    # 减事务、减牌子 (gongzhi.cleanup): the office runs campaigns, communities register plaques and inventories,
+    # departments follow the tasks attributed to them.
+    NavItem(_("减负清理"), "cleanup:home", Cap.EXAMINE_REQUESTS),
+    NavItem(_("减负看板"), "cleanup:dashboard", Cap.EXAMINE_REQUESTS),
+    NavItem(_("减负看板"), "cleanup:dashboard", Cap.DECIDE_REQUESTS),
+    NavItem(_("工作日历"), "cleanup:calendar", Cap.EXAMINE_REQUESTS),
+    NavItem(_("减牌子减事务"), "cleanup:home", Cap.MANAGE_COMMUNITY),
+    NavItem(_("减负清理"), "cleanup:home", Cap.FILE_TASK_REQUESTS),
 )
 
 

@@ -172,7 +172,8 @@ def test_compiled_catalogue_matches_the_po(entries: list[Entry], catalog: dict[o
 
 # Translatable literals as written in the code and templates. Conservative: only a single plain literal, so
 # that whatever this finds must be in the catalogue.
-PY_CALL = re.compile(r"""\b(?:_|gettext|gettext_lazy|ngettext_lazy|pgettext_lazy)\(\s*"([^"\\\n]+)"\s*[,)]""")
+PY_CALL = re.compile(r"""\b(?:_|gettext|gettext_lazy|ngettext|ngettext_lazy)\(\s*"([^"\\\n]+)"\s*[,)]""")
+PY_PCALL = re.compile(r"""\bpgettext(?:_lazy)?\(\s*"([^"\\\n]+)"\s*,\s*"([^"\\\n]+)"\s*[,)]""")
 TEMPLATE_TAG = re.compile(
     r"""\{%\s*(?:translate|trans)\s+(["'])([^"'\n]+)\1(?:\s+(?:as\s+\w+|noop))?\s*%\}"""
 )
@@ -188,10 +189,16 @@ def _sources() -> list[Path]:
 
 
 def test_every_string_in_the_code_is_in_the_catalogue(entries: list[Entry]) -> None:
-    known = {e.msgid for e in entries}
+    known = {e.key for e in entries}
     absent = []
     for path in _sources():
         text = path.read_text(encoding="utf-8")
+        if path.suffix == ".py":
+            for match in PY_PCALL.finditer(text):
+                if f"{match.group(1)}\x04{match.group(2)}" not in known:
+                    absent.append(
+                        f"{path.relative_to(PACKAGE)}: {match.group(2)!r} (context {match.group(1)!r})"
+                    )
         pattern = PY_CALL if path.suffix == ".py" else TEMPLATE_TAG
         group = 1 if path.suffix == ".py" else 2
         for match in pattern.finditer(text):
