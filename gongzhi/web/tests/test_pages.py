@@ -196,6 +196,15 @@ def test_every_form_field_has_a_label(city: City, community_director: User) -> N
         assert unlabelled_fields(body) == [], path
 
 
+def test_server_error_page_stands_alone_and_is_bilingual() -> None:
+    from django.template.loader import render_to_string
+
+    body = render_to_string("500.html")  # rendered without a request or context processors
+    assert "服务器出错" in body and "Server error" in body
+    assert viewport(body) == "width=device-width, initial-scale=1"
+    assert inline_code(body) == []
+
+
 def test_stylesheet_is_served_from_our_own_static_files() -> None:
     from django.contrib.staticfiles import finders
 
