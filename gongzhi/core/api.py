@@ -7,7 +7,7 @@ from django.http import HttpRequest
 from ninja import Router
 
 from gongzhi.core import services
-from gongzhi.core.api_support import ErrorOut, current_user
+from gongzhi.core.api_support import ErrorOut, current_user, object_id
 from gongzhi.core.idempotency import idempotent
 from gongzhi.core.models import ApiToken
 from gongzhi.core.permissions import api_tokens_for_user, get_api_token_for_user
@@ -71,6 +71,6 @@ def create_token(request: HttpRequest, payload: TokenIn) -> TokenCreatedOut:
 @router.delete(
     "/me/tokens/{token_id}", response={200: TokenOut, **ERRORS}, summary="撤销API令牌 / revoke an API token"
 )
-def revoke_token(request: HttpRequest, token_id: int) -> ApiToken:
+def revoke_token(request: HttpRequest, token_id: int = object_id()) -> ApiToken:
     user = current_user(request)
     return services.revoke_api_token(actor=user, token=get_api_token_for_user(user, token_id))

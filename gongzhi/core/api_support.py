@@ -21,6 +21,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.params.functions import Path as PathParam
 from ninja.parser import Parser
 from ninja.security import APIKeyCookie, HttpBearer
 from ninja.utils import check_csrf
@@ -32,6 +33,7 @@ from gongzhi.core.models import ApiToken, User
 
 API_PREFIX = "/api/"
 TOKEN_PREFIX = "gz"
+ID_MAX = 2**63 - 1  # ids beyond a signed 64-bit integer are refused (422) before they reach the database
 
 # Default code and message per status, used when the exception does not bring its own.
 _DEFAULTS: dict[int, tuple[str, str]] = {
@@ -131,7 +133,7 @@ def _field_path(loc: Sequence[Any]) -> str:
     header name. The source and ninja's parameter name are dropped so that the path reads like the JSON sent."""
     parts = [str(p) for p in loc]
     if parts and parts[0] in ("body", "form", "file"):
-        parts = parts[2:] if len(parts) > 2 else parts[1:]
+        parts = parts[2:]  # the body as a whole (not an object, say) reads "__all__"
     elif parts and parts[0] in ("query", "path", "header", "cookie"):
         parts = parts[1:]
     return ".".join(parts) or "__all__"
@@ -316,6 +318,11 @@ class SessionAuth(APIKeyCookie):
         return cast(User, user)
 
 
+def object_id(description: str = "id") -> Any:
+    """A path parameter holding a primary key: a positive 64-bit integer, else 422."""
+    return PathParam(..., ge=1, le=ID_MAX, description=description)
+
+
 def current_user(request: HttpRequest) -> User:
     """The authenticated user of an API request (session or token)."""
     return cast(User, request.auth)  # type: ignore[attr-defined]
@@ -366,6 +373,10 @@ def docs_gate(view: V) -> V:
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not docs_visible(request):
             return error_response(404)
+        if request.method not in ("GET", "HEAD"):  # read-only pages: the URL gate refuses other methods
+            response = error_response(405)
+            response["Allow"] = "GET, HEAD"
+            return response
         return view(request, *args, **kwargs)
 
     return cast(V, wrapped)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import unicodedata
 from datetime import date
 
 from django.contrib.auth.password_validation import validate_password
@@ -158,6 +159,10 @@ def create_api_token(*, actor: User, user: User, name: str) -> tuple[ApiToken, s
     if len(name) > 80:
         raise ValidationFailed(
             "令牌名称不能超过80个字符 / Token name is at most 80 characters", fields={"name": "too_long"}
+        )
+    if any(unicodedata.category(ch) == "Cc" for ch in name):
+        raise ValidationFailed(
+            "令牌名称不能含控制字符 / Token name may not contain control characters", fields={"name": "invalid"}
         )
     if actor.pk != user.pk and not actor.is_superuser:
         raise PermissionDenied("只能为自己创建令牌 / You can only create tokens for yourself")

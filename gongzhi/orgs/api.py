@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from ninja import Query, Router
 
-from gongzhi.core.api_support import ErrorOut, PageParams, current_user, paginate
+from gongzhi.core.api_support import ErrorOut, PageParams, current_user, object_id, paginate
 from gongzhi.core.errors import DomainError, NotFound
 from gongzhi.core.pii import mask_id, mask_phone
 from gongzhi.core.roles import CAPS_BY_ROLE, Cap, OrgKind, Role
@@ -126,7 +126,7 @@ def list_regions(
 @public_router.get(
     "/regions/{region_id}", response={200: RegionDetailOut, **ERRORS}, summary="行政区域 / one region"
 )
-def get_region(request: HttpRequest, region_id: int) -> dict[str, Any]:
+def get_region(request: HttpRequest, region_id: int = object_id()) -> dict[str, Any]:
     region = permissions.get_public_region(region_id)
     return {
         **_region_out(region),
@@ -164,7 +164,7 @@ def list_organizations(
     response={200: OrganizationOut, **ERRORS},
     summary="机构(公开信息) / one organization",
 )
-def get_organization(request: HttpRequest, organization_id: int) -> dict[str, Any]:
+def get_organization(request: HttpRequest, organization_id: int = object_id()) -> dict[str, Any]:
     org = _public_organizations().filter(pk=organization_id).first()
     if org is None:
         raise NotFound("未找到该机构 / organization not found")
@@ -227,7 +227,7 @@ def list_residents(request: HttpRequest, paging: Query[PageParams]) -> dict[str,
     response={200: ResidentOut, **ERRORS},
     summary="居民(脱敏) / one resident (masked)",
 )
-def get_resident(request: HttpRequest, resident_id: int) -> dict[str, Any]:
+def get_resident(request: HttpRequest, resident_id: int = object_id()) -> dict[str, Any]:
     return _resident_out(permissions.get_resident_for_user(current_user(request), resident_id))
 
 
@@ -236,7 +236,7 @@ def get_resident(request: HttpRequest, resident_id: int) -> dict[str, Any]:
     response={200: ResidentFullPIOut, **ERRORS},
     summary="查看完整个人信息(留痕) / full phone and ID number (audited)",
 )
-def reveal_resident(request: HttpRequest, resident_id: int) -> dict[str, Any]:
+def reveal_resident(request: HttpRequest, resident_id: int = object_id()) -> dict[str, Any]:
     user = current_user(request)
     resident = permissions.get_resident_for_user(user, resident_id)
     full = services.reveal_resident_pi(actor=user, resident=resident)

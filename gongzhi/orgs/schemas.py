@@ -7,6 +7,7 @@ from datetime import datetime
 from ninja import Schema
 from pydantic import Field
 
+from gongzhi.core.api_support import ID_MAX
 from gongzhi.core.roles import OrgKind
 from gongzhi.orgs.models import Region
 
@@ -41,7 +42,9 @@ class RegionPage(Schema):
 
 
 class RegionFilter(Schema):
-    parent: int | None = Field(None, ge=0, description="上级区域id;0 表示顶级 / parent id; 0 = top level")
+    parent: int | None = Field(
+        None, ge=0, le=ID_MAX, description="上级区域id;0 表示顶级 / parent id; 0 = top level"
+    )
     kind: Region.Kind | None = Field(None, description="层级 / level")
 
 
@@ -69,7 +72,7 @@ class OrganizationPage(Schema):
 
 class OrganizationFilter(Schema):
     kind: OrgKind | None = Field(None, description="机构类型 / organization kind")
-    region: int | None = Field(None, ge=1, description="所在区域id / region id")
+    region: int | None = Field(None, ge=1, le=ID_MAX, description="所在区域id / region id")
     sort: str = Field(
         "name",
         description="排序:name, -name, kind, -kind, region, -region, id, -id / sort key from this list only",

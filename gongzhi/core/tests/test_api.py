@@ -177,6 +177,26 @@ def test_validation_errors_list_fields_by_path(dept_clerk: User) -> None:
     assert assert_error(response, 422)["fields"]["name"].startswith("必填")
     error = assert_error(client.get("/api/residents/abc"), 422)
     assert "resident_id" in error["fields"]
+    # ids beyond 64 bits or below 1 are refused before they reach the database
+    for bad in ("99999999999999999999", "0", "-1"):
+        assert "resident_id" in assert_error(client.get(f"/api/residents/{bad}"), 422)["fields"]
+    # a body that is not an object
+    response = client.post(
+        "/api/me/tokens", "[1, 2]", content_type="application/json", headers={"Idempotency-Key": "k3"}
+    )
+    assert set(assert_error(response, 422)["fields"]) == {"__all__"}
+    response = client.post(
+        "/api/me/tokens", {"name": 5}, content_type="application/json", headers={"Idempotency-Key": "k4"}
+    )
+    assert assert_error(response, 422)["fields"]["name"].startswith("须为文本")
+    response = client.post(
+        "/api/me/tokens",
+        {"name": "a\u0000b"},
+        content_type="application/json",
+        headers={"Idempotency-Key": "k5"},
+    )
+    assert assert_error(response, 422)["fields"] == {"name": "invalid"}
+    assert not ApiToken.objects.exists()
 
 
 @pytest.mark.django_db
