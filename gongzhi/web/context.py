@@ -29,5 +29,6 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             "logout": _url("core:logout"),
             "profile": _url("core:profile"),
             "password": _url("core:password"),
+            "tokens": _url("core:tokens"),
         },
     }

@@ -148,6 +148,7 @@ def test_signed_in_menu_has_profile_password_and_logout_as_post(dept_clerk: User
     body = login(dept_clerk).get("/").content.decode()
     assert f'href="{reverse("core:profile")}"' in body
     assert f'href="{reverse("core:password")}"' in body
+    assert f'href="{reverse("core:tokens")}"' in body
     assert re.search(
         rf'<form method="post" action="{reverse("core:logout")}">\s*<input type="hidden" name="csrf', body
     )
