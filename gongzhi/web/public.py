@@ -1,0 +1,55 @@
+"""The public allowlist: the only URLs an anonymous visitor may use. Everything else is denied by default.
+
+tests/test_url_gate.py walks every URL pattern (pages, admin, the django-ninja API) and requests each one
+anonymously. A URL that is not allowed here must answer 302 to the sign-in page, 401, 403, 404 or 405; anything
+else (a 200, a redirect elsewhere, a 500) fails the test. Adding a public page or endpoint means adding it here,
+on purpose, in review.
+
+Entries are either a URL name with its namespace ("web:directory", "api:list_regions"; django-ninja names an
+operation after its function unless `url_name=` is given) or a path prefix starting with "/" ("/static/").
+
+- PUBLIC: anonymous GET (and HEAD) may succeed.
+- PUBLIC_UNSAFE: anonymous POST/PUT/PATCH/DELETE may succeed (still CSRF-protected). Keep this tiny.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.conf import settings
+
+PUBLIC: tuple[str, ...] = (
+    # pages
+    "web:home",
+    "web:directory",
+    "web:directory_community",
+    "web:directory_org",
+    "core:login",
+    "set_language",  # the language switch (GET just redirects back)
+    # files
+    "/static/",
+    # API: public fields of regions and organizations
+    "api:list_regions",
+    "api:get_region",
+    "api:list_organizations",
+    "api:get_organization",
+) + (
+    # API documentation and schema: public outside production, staff only in production
+    ("api:openapi-json", "api:openapi-view") if settings.GONGZHI_API_DOCS_PUBLIC else ()
+)
+
+PUBLIC_UNSAFE: tuple[str, ...] = (
+    "core:login",  # the sign-in form itself
+    "set_language",  # the language switch stores a cookie, nothing else
+)
+
+
+def _allowed(entries: Iterable[str], path: str, url_names: Iterable[str]) -> bool:
+    names = set(url_names)
+    return any(path.startswith(e) if e.startswith("/") else e in names for e in entries)
+
+
+def is_public(path: str, url_names: Iterable[str], method: str = "GET") -> bool:
+    """Whether an anonymous `method` request to `path` (served by patterns named `url_names`) may succeed."""
+    entries = PUBLIC if method.upper() in ("GET", "HEAD") else PUBLIC_UNSAFE
+    return _allowed(entries, path, url_names)
