@@ -223,6 +223,13 @@ GONGZHI_API_DOCS_PUBLIC = not PRODUCTION
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.backend.DatabaseBackend"}}
 
+# The list matcher's thresholds (gongzhi/duties/matcher.py; scores are 0–1). See docs/benchmarks.md.
+DUTIES_MATCHER = {
+    "min_score": float(os.environ.get("GONGZHI_MATCH_MIN_SCORE", "0.35")),  # below: unlisted
+    "certificate_min_score": 0.20,  # a certificate item must match at least this well
+    "assist_margin": 0.75,  # 「协助」 texts: an assisting item this close to the top statutory one wins
+}
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

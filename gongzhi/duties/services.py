@@ -303,7 +303,15 @@ def publish_edition(*, actor: User | None, edition: ListEdition) -> ListEdition:
             "该范围已有现行清单,请刷新后重试 / another edition of this scope was just published",
             code="conflict",
         ) from exc
+    transaction.on_commit(lambda: _warm_matcher(locked))
     return locked
+
+
+def _warm_matcher(edition: ListEdition) -> None:
+    """Rebuild the matcher's index for the editions now in force (after the publication commits)."""
+    from gongzhi.duties import matcher
+
+    matcher.warm(edition)
 
 
 # --- items ----------------------------------------------------------------------------------------------------
@@ -445,3 +453,52 @@ def create_edition_with_items(
         data={"items": len(items), **({"via": via} if via else {})},
     )
     return edition
+
+
+# --- proposals from outside the list editors (appended for admissions, issue 4) ---------------------------------
+
+
+def scope_for(region: Region) -> Region:
+    """The list scope a region falls under: itself or its nearest ancestor that is a city, district or county."""
+    node: Region | None = region
+    while node is not None:
+        if node.kind in permissions.SCOPE_KINDS:
+            return node
+        node = node.parent
+    raise ValidationFailed(
+        "找不到适用的清单范围 / no list scope above this region", fields={"scope": "missing"}
+    )
+
+
+@transaction.atomic
+def propose_item(*, actor: User | None, scope: Region, data: ItemData, basis: str) -> ListItem:
+    """Add an item to the scope's next edition on a decision taken outside the list editors' own work (the
+    approval authority admitting a task no list item covered). The next edition is the scope's newest draft, or
+    a new draft copied from the published edition (empty if there is none). The caller has authorized the
+    decision; the item is written as the system and the audit entry names `actor` and `basis`."""
+    draft = (
+        ListEdition.objects.select_for_update()
+        .filter(scope=scope, status=ListEdition.Status.DRAFT)
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    if draft is None:
+        current = ListEdition.objects.filter(scope=scope, status=ListEdition.Status.PUBLISHED).first()
+        if current is not None:
+            draft = copy_edition(actor=None, source=current, title=f"{current.title}(修订草稿)")
+        else:
+            draft = create_edition(
+                actor=None, scope=scope, data=EditionData(title=f"{scope.name}社区工作清单(草稿)")
+            )
+    if draft.items.filter(code=data.code).exists():
+        raise Conflict(
+            "下一版清单草稿已有该编码 / the next edition already has that code", fields={"code": "taken"}
+        )
+    item = add_item(actor=None, edition=draft, data=data)
+    audit.record(
+        "duties.item.propose",
+        actor=actor,
+        target=item,
+        data={"edition": draft.pk, "code": item.code, "basis": basis},
+    )
+    return item
