@@ -7,7 +7,8 @@ admin actions that call their service. Phone and ID numbers appear masked only.
 
 Who may use it: platform administrators (a superuser, or a platform-administrator membership) manage users and
 organizations; the audit log is readable only by the audit administrator (system and audit administration are
-separate roles, 等保 7.1.5) and by nobody editable.
+separate roles, 等保 7.1.5) and by nobody editable. There is no search by phone or ID number: admin searches
+travel in the URL, and personal data must not (DP-6).
 """
 
 from __future__ import annotations
@@ -21,10 +22,10 @@ from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils.translation import gettext_lazy as _
 
-from gongzhi.core import crypto, services
+from gongzhi.core import services
 from gongzhi.core.errors import DomainError
 from gongzhi.core.models import AuditEntry, User
-from gongzhi.core.pii import is_mobile, mask_phone, normalize_phone, validate_mobile
+from gongzhi.core.pii import mask_phone, validate_mobile
 from gongzhi.core.roles import CAPS_BY_ROLE, Cap
 
 
@@ -113,16 +114,9 @@ class ServiceAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             self.message_user(request, f"{done}: {ok}", messages.SUCCESS)
 
 
-def search_by_phone(queryset: QuerySet[Any], term: str) -> QuerySet[Any]:
-    """Exact look-up of an encrypted phone number through its blind index."""
-    phone = normalize_phone(term)
-    if not is_mobile(phone):
-        return queryset.none()
-    return queryset.filter(phone_index=crypto.blind_index(phone))
-
-
 class UserAddForm(UserCreationForm):  # type: ignore[type-arg]
-    phone = forms.CharField(label=_("手机号"), required=False, validators=[validate_mobile])
+    # not named `phone`: the model field is encrypted and not editable; the service sets it
+    mobile = forms.CharField(label=_("手机号"), required=False, validators=[validate_mobile])
 
     class Meta:
         model = User
@@ -169,7 +163,7 @@ class UserAdmin(ServiceAdmin):
 
     def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         if obj is None:
-            fields = ["username", "display_name", "phone", "password1", "password2", "is_staff"]
+            fields = ["username", "display_name", "mobile", "password1", "password2", "is_staff"]
             # only a superuser makes another superuser
             return [*fields, "is_superuser"] if request.user.is_superuser else fields
         return self.fields
@@ -177,17 +171,13 @@ class UserAdmin(ServiceAdmin):
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         return self.readonly_fields if obj is not None else ()
 
-    def get_search_results(self, request: HttpRequest, queryset: Any, search_term: str) -> Any:
-        found, duplicates = super().get_search_results(request, queryset, search_term)
-        return found | search_by_phone(queryset, search_term), duplicates
-
     def create(self, request: HttpRequest, data: dict[str, Any]) -> Model:
         return services.create_user(
             actor=request.user,  # type: ignore[arg-type]
             username=data["username"],
             password=data["password1"],
             display_name=data.get("display_name", ""),
-            phone=data.get("phone", ""),
+            phone=data.get("mobile", ""),
             is_staff=bool(data.get("is_staff")),
             is_superuser=bool(data.get("is_superuser")) and request.user.is_superuser,
         )

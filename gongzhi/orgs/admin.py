@@ -15,7 +15,7 @@ from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from gongzhi.core.admin import ServiceAdmin, search_by_phone
+from gongzhi.core.admin import ServiceAdmin
 from gongzhi.core.pii import mask_id, mask_phone, validate_id_number, validate_mobile
 from gongzhi.orgs import services
 from gongzhi.orgs.models import Estate, Household, Membership, Organization, Region, Resident
@@ -138,8 +138,9 @@ class HouseholdAdmin(ReadOnlyOnChange):
 
 
 class ResidentAddForm(forms.ModelForm):  # type: ignore[type-arg]
-    phone = forms.CharField(label=_("手机号"), required=False, validators=[validate_mobile])
-    id_number = forms.CharField(label=_("身份证号"), required=False, validators=[validate_id_number])
+    # not named like the encrypted model fields (not editable): the service validates, encrypts and indexes them
+    mobile = forms.CharField(label=_("手机号"), required=False, validators=[validate_mobile])
+    id_card = forms.CharField(label=_("身份证号"), required=False, validators=[validate_id_number])
 
     class Meta:
         model = Resident
@@ -154,7 +155,7 @@ class ResidentAdmin(ReadOnlyOnChange):
     search_fields = ("name",)
     list_select_related = ("household", "household__estate", "community")
     autocomplete_fields = ("household", "user")
-    add_fields = ("household", "name", "phone", "id_number", "birth_year", "user", "is_sample")
+    add_fields = ("household", "name", "mobile", "id_card", "birth_year", "user", "is_sample")
     fields = (
         "name",
         "masked_phone",
@@ -174,17 +175,13 @@ class ResidentAdmin(ReadOnlyOnChange):
     def masked_id(self, obj: Resident) -> str:
         return mask_id(obj.id_number)
 
-    def get_search_results(self, request: HttpRequest, queryset: Any, search_term: str) -> Any:
-        found, duplicates = super().get_search_results(request, queryset, search_term)
-        return found | search_by_phone(queryset, search_term), duplicates
-
     def create(self, request: HttpRequest, data: dict[str, Any]) -> Model:
         return services.register_resident(
             actor=_actor(request),
             household=data["household"],
             name=data["name"],
-            phone=data.get("phone", ""),
-            id_number=data.get("id_number", ""),
+            phone=data.get("mobile", ""),
+            id_number=data.get("id_card", ""),
             birth_year=data.get("birth_year"),
             user=data.get("user"),
             is_sample=bool(data.get("is_sample")),
