@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Page
+from playwright.sync_api import Browser, Page
 
 from tests.browser.conftest import DEMO_USERS, PHONE, DemoServer
 
@@ -169,3 +169,33 @@ def test_screenshot_of_home(page: Page, demo_server: DemoServer, username: str, 
     width, height = png_size(path)
     assert width == PHONE["width"]
     assert height >= PHONE["height"]
+
+
+def test_english_browser_still_starts_in_chinese(browser: Browser, demo_server: DemoServer) -> None:
+    """The page language comes from the language switch only, not from the browser's Accept-Language."""
+    context = browser.new_context(base_url=demo_server.url, viewport=PHONE, locale="en-US")
+    try:
+        tab = context.new_page()
+        tab.goto("/")
+        assert html_lang(tab) == "zh-hans"
+    finally:
+        context.close()
+
+
+def test_language_switch_shows_english_and_back(page: Page, demo_server: DemoServer) -> None:
+    log_in(page, "demo-community", demo_server.password)
+    assert "您好" in page.locator("main h1").inner_text()
+
+    with page.expect_navigation():
+        page.locator("form.lang button[value='en']").click()
+    assert html_lang(page) == "en"
+    assert page.url == demo_server.url + "/"
+    heading = page.locator("main h1").inner_text()
+    assert heading.startswith("Hello")
+    assert "您好" not in heading
+    assert horizontal_overflow(page) <= 0
+
+    with page.expect_navigation():
+        page.locator("form.lang button[value='zh-hans']").click()
+    assert html_lang(page) == "zh-hans"
+    assert "您好" in page.locator("main h1").inner_text()
