@@ -7,8 +7,10 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+from collections.abc import Sequence
 from io import StringIO
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.management import call_command
@@ -21,7 +23,7 @@ from gongzhi.core.models import AuditEntry
 REPO = Path(__file__).resolve().parents[3]
 
 
-def verify():
+def verify() -> tuple[Any, str, str]:
     """(exit code, stdout, stderr) of verify_audit."""
     out, err = StringIO(), StringIO()
     try:
@@ -31,7 +33,7 @@ def verify():
     return 0, out.getvalue(), err.getvalue()
 
 
-def raw(sql, params=()):
+def raw(sql: str, params: Sequence[Any] = ()) -> None:
     """Run SQL straight on the database, past the append-only triggers (as someone with file access could)."""
     with connection.cursor() as cur:
         cur.execute("INSERT INTO gongzhi_audit_maintenance (reason) VALUES ('tamper test')")
@@ -82,7 +84,7 @@ def test_deleted_last_row_is_caught_by_the_chain_head(chain):
     assert code == 1 and f"seq={chain[-1].seq} (chain head)" in err
 
 
-def _forged(seq, prev_hash, *, sign):
+def _forged(seq: int, prev_hash: str, *, sign: bool) -> AuditEntry:
     entry = AuditEntry(
         seq=seq, at=timezone.now(), action="orgs.membership.grant", target_label="forged", prev_hash=prev_hash
     )
@@ -109,7 +111,7 @@ def test_row_appended_without_the_key_is_named(chain):
 # --- The real thing: `make demo`'s steps in a fresh data directory, then the SQLite file itself --------------
 
 
-def gongzhi(data_dir, *args):
+def gongzhi(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GONGZHI_", "DATABASE_URL", "PYTEST_"))}
     env.update(GONGZHI_DATA_DIR=str(data_dir), DJANGO_SETTINGS_MODULE="gongzhi.settings")
     return subprocess.run(

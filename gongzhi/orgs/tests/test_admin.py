@@ -9,8 +9,8 @@ from gongzhi.core.roles import Role
 from gongzhi.orgs.models import Household, Membership, Region, Resident
 
 
-def last_action():
-    return AuditEntry.objects.order_by("-seq").first()
+def last_action() -> AuditEntry:
+    return AuditEntry.objects.order_by("-seq")[0]
 
 
 @pytest.fixture
@@ -217,7 +217,7 @@ def test_adding_and_deactivating_users(city, platform_admin, staff_admin):
 
 
 def test_audit_log_is_read_only_and_for_the_audit_administrator(city, platform_admin, auditor):
-    entry = AuditEntry.objects.order_by("seq").first()
+    entry = AuditEntry.objects.order_by("seq")[0]
     audit_client = login(auditor)
     assert audit_client.get("/admin/core/auditentry/").status_code == 200
     assert audit_client.get(f"/admin/core/auditentry/{entry.pk}/change/").status_code == 200

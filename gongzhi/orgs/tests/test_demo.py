@@ -1,6 +1,7 @@
 import os
 import stat
 from io import StringIO
+from typing import Any
 
 import pytest
 from django.contrib.auth.password_validation import validate_password
@@ -38,20 +39,20 @@ def demo_settings(settings, tmp_path):
     return settings
 
 
-def counts():
+def counts() -> dict[str, int]:
     return {
         model.__name__: model.objects.count()
         for model in (Region, Organization, Estate, Household, Resident, Membership, User, AuditEntry)
     }
 
 
-def load(**kw):
+def load(**kw: Any) -> str:
     out = StringIO()
     call_command("load_demo", stdout=out, **kw)
     return out.getvalue()
 
 
-def can_login(username, password):
+def can_login(username: str, password: str) -> bool:
     return Client().login(request=HttpRequest(), username=username, password=password)
 
 
@@ -95,7 +96,7 @@ def test_tongling_shape_real_names_and_samples(db, demo_settings):
     assert not Region.objects.filter(kind="street").exists()  # no street level since 2010
     for name in ("铜霞社区", "狮子山社区", "凤凰山社区", "立新社区", "翠湖社区", "映湖社区"):
         community = Region.objects.get(name=name)
-        assert community.parent.name == "铜官区"
+        assert community.parent is not None and community.parent.name == "铜官区"
         assert not community.is_sample and community.source.startswith("http")
     grassroots = Region.objects.filter(kind__in=["community", "village"])
     assert grassroots.filter(is_sample=True).count() >= 10
@@ -113,7 +114,10 @@ def test_tongling_shape_real_names_and_samples(db, demo_settings):
     assert Organization.objects.filter(kind=OrgKind.UNIT).count() >= 3
     for estate in Estate.objects.all():
         assert estate.is_sample
-        assert estate.property_company.kind == OrgKind.PROPERTY_COMPANY
+        assert (
+            estate.property_company is not None and estate.property_company.kind == OrgKind.PROPERTY_COMPANY
+        )
+        assert estate.homeowners_committee is not None
         assert estate.homeowners_committee.kind == OrgKind.HOMEOWNERS
     assert not Household.objects.filter(is_sample=False).exists()
     assert not Resident.objects.filter(is_sample=False).exists()

@@ -1,5 +1,6 @@
 import math
 from io import StringIO
+from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -12,13 +13,13 @@ from gongzhi.orgs import services
 from gongzhi.orgs.models import Estate, Household, Organization, Region, Resident
 
 
-def gen(**kw):
+def gen(**kw: Any) -> str:
     out = StringIO()
     call_command("gen_data", no_progress=True, stdout=out, **kw)
     return out.getvalue()
 
 
-def snapshot(seed):
+def snapshot(seed: int) -> tuple[Any, ...]:
     communities = list(
         Region.objects.filter(code__startswith=f"g{seed}-").order_by("code").values_list("name", "code")
     )
@@ -34,7 +35,7 @@ def snapshot(seed):
     return communities, estates, people
 
 
-def run_and_roll_back(**kw):
+def run_and_roll_back(**kw: Any) -> tuple[Any, ...]:
     with transaction.atomic():
         gen(**kw)
         seed = kw["seed"]
@@ -89,7 +90,7 @@ def test_households_are_batched_with_one_audit_entry_per_batch(db):
 
 def test_bulk_created_residents_are_encrypted_at_rest(db):
     gen(communities=1, households=6, seed=11, batch=4)
-    resident = Resident.objects.order_by("pk").first()
+    resident = Resident.objects.order_by("pk")[0]
     assert resident.phone and resident.id_number
     with connection.cursor() as cur:
         cur.execute("SELECT phone, id_number, phone_index FROM orgs_resident WHERE id = %s", [resident.pk])
@@ -137,5 +138,5 @@ def test_bulk_service_refuses_bad_rows_and_writes_nothing(city):
     assert (Household.objects.count(), Resident.objects.count(), AuditEntry.objects.count()) == before
     good = services.HouseholdRow(estate, "9-9-904", 1, [services.ResidentRow("乙", phone="13912345678")])
     assert services.bulk_register_households(actor=None, rows=[good]) == (1, 1)
-    entry = AuditEntry.objects.order_by("-seq").first()
+    entry = AuditEntry.objects.order_by("-seq")[0]
     assert entry.action == "orgs.household.bulk_register" and "13912345678" not in str(entry.data)
