@@ -216,3 +216,12 @@ def test_english_is_served_from_the_catalogue() -> None:
         assert translation.gettext("社区与部门名录") == "Directory of communities and departments"
     with translation.override("zh-hans"):
         assert translation.gettext("社区与部门名录") == "社区与部门名录"
+
+
+def test_makemessages_leaves_new_strings_empty_instead_of_guessing() -> None:
+    from django.core.management import get_commands, load_command_class
+
+    app = get_commands()["makemessages"]
+    assert app == "gongzhi.web"
+    command = load_command_class(app, "makemessages")
+    assert "--no-fuzzy-matching" in command.msgmerge_options  # type: ignore[attr-defined]
