@@ -9,7 +9,7 @@ from django.views.decorators.http import require_safe
 
 from gongzhi.core.errors import NotFound
 from gongzhi.orgs import queries
-from gongzhi.web.nav import NavLink, nav_for
+from gongzhi.web.nav import AUTH, NavLink, nav_for
 
 # The six mechanisms of the 2014 proposal the platform implements, one line each.
 MECHANISMS = (
@@ -26,7 +26,7 @@ MECHANISMS = (
 def home(request: HttpRequest) -> HttpResponse:
     if not request.user.is_authenticated:
         return render(request, "web/home_public.html", {"mechanisms": MECHANISMS})
-    links: list[NavLink] = [link for link in nav_for(request) if link.cap not in (None, "auth")]
+    links: list[NavLink] = [link for link in nav_for(request) if link.cap not in (None, AUTH)]
     organizations = []
     for held in queries.organizations_held(request.user):
         caps = held.caps
