@@ -13,6 +13,8 @@ from ninja import NinjaAPI, Swagger
 
 from gongzhi.core.api import router as core_router
 from gongzhi.core.api_support import JsonOnlyParser, SessionAuth, TokenAuth, docs_gate, install_error_handlers
+from gongzhi.duties.api import public_router as duties_public_router
+from gongzhi.duties.api import router as duties_router
 from gongzhi.orgs.api import public_router as orgs_public_router
 from gongzhi.orgs.api import router as orgs_router
 
@@ -31,3 +33,5 @@ install_error_handlers(api)
 api.add_router("/", orgs_public_router, auth=None)
 api.add_router("/", core_router)
 api.add_router("/", orgs_router)
+api.add_router("/duties/", duties_public_router, auth=None)
+api.add_router("/duties/", duties_router)

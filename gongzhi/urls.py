@@ -11,5 +11,6 @@ urlpatterns = [
     path("api/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("community/", include("gongzhi.orgs.urls")),
+    path("lists/", include("gongzhi.duties.urls")),
     path("", include("gongzhi.web.urls")),
 ]

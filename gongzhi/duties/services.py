@@ -502,3 +502,82 @@ def propose_item(*, actor: User | None, scope: Region, data: ItemData, basis: st
         data={"edition": draft.pk, "code": item.code, "basis": basis},
     )
     return item
+
+
+# --- workbook import ------------------------------------------------------------------------------------------
+
+
+class WorkbookInvalid(ValidationFailed):
+    """A workbook with problems: nothing was imported. `problems` lists each with sheet, row, column, message."""
+
+    code = "invalid_workbook"
+
+    def __init__(self, problems: list[Any]) -> None:
+        super().__init__(
+            f"工作簿有{len(problems)}处错误,未导入任何内容 / the workbook has {len(problems)} problem(s); "
+            "nothing was imported",
+            fields={f"{p.sheet}!{p.row}:{p.column}": p.message for p in problems[:200]},
+        )
+        self.problems = problems
+
+    def as_dict(self) -> dict[str, Any]:
+        body = super().as_dict()
+        body["error"]["problems"] = [p.as_dict() for p in self.problems]
+        return body
+
+
+def _parse_workbook(data: bytes) -> Any:
+    from gongzhi.duties import workbook
+
+    parsed = workbook.parse(data)
+    if parsed.problems:
+        raise WorkbookInvalid(parsed.problems)
+    return parsed
+
+
+@transaction.atomic
+def import_workbook(*, actor: User | None, data: bytes) -> ListEdition:
+    """A new draft from a workbook (its scope from the 清单信息 sheet). All or nothing."""
+    from gongzhi.duties.workbook import SCOPE_ROW, SHEET_INFO, Problem
+
+    parsed = _parse_workbook(data)
+    scope = Region.objects.filter(code=parsed.scope_code).first()
+    if scope is None or scope.kind not in permissions.SCOPE_KINDS:
+        raise WorkbookInvalid(
+            [
+                Problem(
+                    SHEET_INFO,
+                    SCOPE_ROW,
+                    "适用范围区划代码",
+                    "找不到该市或区(县) / no city or district with that code",
+                )
+            ]
+        )
+    return create_edition_with_items(
+        actor=actor, scope=scope, data=parsed.edition, items=parsed.items, via="workbook"
+    )
+
+
+@transaction.atomic
+def import_workbook_into(*, actor: User | None, edition: ListEdition, data: bytes) -> ListEdition:
+    """Replace a draft's fields and items with a workbook's. The workbook's scope must be the draft's."""
+    from gongzhi.duties.workbook import SCOPE_ROW, SHEET_INFO, Problem
+
+    _require_editor(actor, edition.scope)
+    _lock_draft(edition)
+    parsed = _parse_workbook(data)
+    if parsed.scope_code != edition.scope.code:
+        raise WorkbookInvalid(
+            [
+                Problem(
+                    SHEET_INFO,
+                    SCOPE_ROW,
+                    "适用范围区划代码",
+                    f"工作簿的适用范围不是本草稿的“{edition.scope.name}”({edition.scope.code}) "
+                    "/ the workbook is for another scope",
+                )
+            ]
+        )
+    return replace_contents(
+        actor=actor, edition=edition, data=parsed.edition, items=parsed.items, via="workbook"
+    )

@@ -43,6 +43,8 @@ class NavLink:
 NAV: tuple[NavItem, ...] = (
     NavItem(_("首页"), "web:home"),
     NavItem(pgettext_lazy("navigation", "社区与部门名录"), "web:directory"),
+    NavItem(_("社区工作清单"), "duties:index"),
+    NavItem(_("清单管理"), "duties:manage", Cap.EDIT_LISTS),
     NavItem(_("居民信息"), "orgs:resident_list", Cap.MANAGE_COMMUNITY),
     # 减事务、减牌子 (gongzhi.cleanup): the office runs campaigns, communities register plaques and inventories,
     # departments follow the tasks attributed to them.

@@ -33,6 +33,20 @@ PUBLIC: tuple[str, ...] = (
     "api:get_region",
     "api:list_organizations",
     "api:get_organization",
+    # the community work lists (gongzhi.duties): published editions, items, search, diffs, workbook downloads
+    "duties:index",
+    "duties:community",
+    "duties:search",
+    "duties:item",
+    "duties:editions",
+    "duties:edition",
+    "duties:diff",
+    "duties:export",
+    "duties:template",
+    "api:duties_editions",
+    "api:duties_edition",
+    "api:duties_diff",
+    "api:duties_items",
 ) + (
     # API documentation and schema: public outside production, staff only in production
     ("api:openapi-json", "api:openapi-view") if settings.GONGZHI_API_DOCS_PUBLIC else ()
