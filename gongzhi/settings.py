@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "gongzhi.orgs",
     "gongzhi.duties",
     "gongzhi.web",
+    "gongzhi.funds",  # before agreements (its demo funds the budgets the agreements reserve from)
 ]
 
 MIDDLEWARE = [
