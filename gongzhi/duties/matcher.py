@@ -30,13 +30,14 @@ ids, revisions and publication times; a published edition never changes, and pub
 
 from __future__ import annotations
 
+import heapq
 import logging
 import math
 import re
 import threading
 import unicodedata
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -157,6 +158,24 @@ _STOP_CHARS = frozenset(
 _WEAK_CHARS = frozenset("社工作做好开展组织进行居民人员服务协助配合情况问题活动管理" + "".join(GENERIC))
 
 
+_seg_cache: dict[str, tuple[str, ...]] = {}
+
+
+def _cached_words(text: str) -> tuple[str, ...]:
+    """words(text), remembered until jieba learns new words (item texts repeat across index builds)."""
+    found = _seg_cache.get(text)
+    if found is None:
+        if len(_seg_cache) > 100_000:
+            _seg_cache.clear()
+        found = _seg_cache[text] = tuple(words(text))
+    return found
+
+
+def _is_word(text: str) -> bool:
+    """A keyword jieba knows as one word (see Index._add_phrases_to_jieba) and that carries meaning."""
+    return 2 <= len(text) <= 8 and text not in STOPWORDS and _CJK.fullmatch(text) is not None
+
+
 def bigrams(text: str) -> list[str]:
     """Character bigrams and (distinctive) single characters of the Chinese runs."""
     out: list[str] = []
@@ -247,6 +266,7 @@ class Scored:
     doc: Doc
     raw: float
     phrases: list[str] = field(default_factory=list)
+    i: int = -1  # the doc's position in the index
 
 
 # BM25F field weights: title and keywords carry the meaning; the description adds context.
@@ -276,16 +296,23 @@ class Index:
         for doc in self.docs:
             wtf: dict[str, float] = {}
             gtf: dict[str, float] = {}
-            fields = {
-                "title": doc.title,
-                "keywords": " ".join(doc.keywords),
-                "category": doc.category,
-                "description": doc.description,
-            }
-            for name, text in fields.items():
+            # Words: jieba for titles; keywords are words already (jieba has learnt them), long ones are cut;
+            # descriptions count through their character n-grams only (cheaper, and as good for matching).
+            title_words = _cached_words(doc.title)
+            keyword_words = [w for k in doc.keywords for w in ((k,) if _is_word(k) else _cached_words(k))]
+            for name, found in (("title", title_words), ("keywords", keyword_words)):
                 weight = FIELD_WEIGHTS[name]
-                for w in words(text):
+                for w in found:
                     wtf[w] = wtf.get(w, 0.0) + weight
+            if _is_word(doc.category):
+                wtf[doc.category] = wtf.get(doc.category, 0.0) + FIELD_WEIGHTS["category"]
+            for name, text in (
+                ("title", doc.title),
+                ("keywords", " ".join(doc.keywords)),
+                ("category", doc.category),
+                ("description", doc.description),
+            ):
+                weight = FIELD_WEIGHTS[name]
                 for g in bigrams(text):
                     gtf[g] = gtf.get(g, 0.0) + weight
             word_tf.append(wtf)
@@ -306,6 +333,8 @@ class Index:
             self._cert_subjects(doc) if doc.is_certificate else () for doc in self.docs
         ]
         self.has_certificates = any(doc.is_certificate for doc in self.docs)
+        self.is_cert = [doc.is_certificate for doc in self.docs]
+        self.verdict_of = [KIND_VERDICT[doc.kind] for doc in self.docs]
 
     def _add_phrases_to_jieba(self) -> None:
         new = {
@@ -319,6 +348,7 @@ class Index:
                 for k in sorted(new):
                     jieba.add_word(k, freq=2000)
                 _added_words.update(new)
+                _seg_cache.clear()
 
     @staticmethod
     def _phrases(doc: Doc) -> set[str]:
@@ -352,25 +382,28 @@ class Index:
         norm = [K1 * (1 - B + B * (length / avg if avg else 1.0)) for length in lengths]
         return post, idf, norm
 
-    def score(self, text: str) -> list[Scored]:
-        """Every item with a positive score, best first."""
+    def rank(self, text: str) -> Ranking:
+        """Score every item against the text (BM25F words + BM25 character n-grams + exact phrases)."""
         t = normalize(text)
         raw: dict[int, float] = {}
+        get = raw.get
         for term in set(words(t)):
             idf = self.word_idf.get(term)
             if idf is None:
                 continue
-            idf *= GENERIC_WEIGHT if term in GENERIC else 1.0
+            idf *= (GENERIC_WEIGHT if term in GENERIC else 1.0) * (K1 + 1)
+            norm = self.word_norm
             for i, tf in self.word_post[term]:
-                raw[i] = raw.get(i, 0.0) + idf * tf * (K1 + 1) / (tf + self.word_norm[i])
+                raw[i] = get(i, 0.0) + idf * tf / (tf + norm[i])
         for gram in set(bigrams(t)):
             idf = self.gram_idf.get(gram)
             if idf is None:
                 continue
-            idf *= GENERIC_WEIGHT if gram in GENERIC else 1.0
-            weight = GRAM_WEIGHT if len(gram) == 2 else CHAR_WEIGHT
+            idf *= (GENERIC_WEIGHT if gram in GENERIC else 1.0) * (K1 + 1)
+            idf *= GRAM_WEIGHT if len(gram) == 2 else CHAR_WEIGHT
+            norm = self.gram_norm
             for i, tf in self.gram_post[gram]:
-                raw[i] = raw.get(i, 0.0) + weight * idf * tf * (K1 + 1) / (tf + self.gram_norm[i])
+                raw[i] = get(i, 0.0) + idf * tf / (tf + norm[i])
         hits: dict[int, list[str]] = {}
         seen: set[str] = set()
         for pos in range(len(t) - 1):
@@ -379,18 +412,32 @@ class Index:
                     continue
                 seen.add(phrase)
                 for i in ids:
-                    raw[i] = raw.get(i, 0.0) + PHRASE_WEIGHT * weight
+                    raw[i] = get(i, 0.0) + PHRASE_WEIGHT * weight
                     hits.setdefault(i, []).append(phrase)
-        ranked = [Scored(self.docs[i], s, hits.get(i, [])) for i, s in raw.items() if s > 0]
-        ranked.sort(key=lambda s: (-s.raw, s.doc.code))
-        return ranked
+        return Ranking(self, t, raw, hits)
+
+    def score(self, text: str) -> list[Scored]:
+        """Every item with a positive score, best first."""
+        return self.rank(text).top(len(self.docs))
 
     def cert_subject_hit(self, scored: Scored, text: str) -> str:
         """The certificate's own subject named in the text ("亲属关系", "居住"…), or ''."""
         t = normalize(text)
-        i = self.docs.index(scored.doc)
-        hits = [s for s in self.cert_subjects[i] if s in t]
+        hits = [s for s in self.cert_subjects[scored.i] if s in t]
         return max(hits, key=len) if hits else ""
+
+
+class Ranking:
+    """The scores of one text; `top()` materializes only the best few (optionally of some items only)."""
+
+    def __init__(self, index: Index, text: str, raw: dict[int, float], hits: dict[int, list[str]]) -> None:
+        self.index, self.text, self.raw, self.hits = index, text, raw, hits
+
+    def top(self, limit: int, where: Callable[[int], bool] | None = None) -> list[Scored]:
+        pairs = [(s, i) for i, s in self.raw.items() if s > 0 and (where is None or where(i))]
+        best = heapq.nsmallest(limit, pairs, key=lambda p: (-p[0], p[1]))
+        docs = self.index.docs
+        return [Scored(docs[i], s, self.hits.get(i, []), i) for s, i in best]
 
 
 def _squash(raw: float, scale: float) -> float:
@@ -404,11 +451,13 @@ def decide(text: str, index: Index, *, edition_ids: tuple[int, ...] = ()) -> Ver
     cfg = config()
     t = normalize(text)
     flags = detect_flags(t)
-    ranked = index.score(t)
+    ranking = index.rank(t)
     scale = cfg["scale"]
+    is_cert, verdict_of, hits = index.is_cert, index.verdict_of, ranking.hits
 
     def result(verdict: str, chosen: Scored | None, reason: str) -> Verdict:
-        top = ([chosen] if chosen else []) + [s for s in ranked if s is not chosen]
+        ranked = ranking.top(6)
+        top = ([chosen] if chosen else []) + [s for s in ranked if chosen is None or s.i != chosen.i]
         matches = tuple(
             Match(s.doc.code, s.doc.kind, s.doc.title, _squash(s.raw, scale), s.doc.item_id, s.doc.edition_id)
             for s in top[:5]
@@ -420,7 +469,7 @@ def decide(text: str, index: Index, *, edition_ids: tuple[int, ...] = ()) -> Ver
 
     # 1. A certificate to issue: the certificate items decide.
     if "certificate" in flags and index.has_certificates:
-        certs = [s for s in ranked if s.doc.is_certificate and index.cert_subject_hit(s, t)]
+        certs = [s for s in ranking.top(30, lambda i: is_cert[i]) if index.cert_subject_hit(s, t)]
         certs = [s for s in certs if _squash(s.raw, scale) >= cfg["certificate_min_score"]]
         if certs:
             best = certs[0]
@@ -431,14 +480,16 @@ def decide(text: str, index: Index, *, edition_ids: tuple[int, ...] = ()) -> Ver
             return result(
                 "excluded", best, f"{label(best)}属于不应由社区出具的证明事项,应由有关部门核查办理。"
             )
-        fallback = next((s for s in ranked if s.doc.is_certificate and s.doc.kind != "certificate"), None)
+        fallback = next(
+            iter(ranking.top(1, lambda i: is_cert[i] and index.docs[i].kind != "certificate")), None
+        )
         return result(
             "excluded",
             fallback,
             "该证明不在社区可出具的证明事项清单内,按照2020年民政部等六部门的指导意见不应由社区出具。",
         )
 
-    excluded = [s for s in ranked if KIND_VERDICT[s.doc.kind] == "excluded" and not s.doc.is_certificate]
+    excluded = ranking.top(1, lambda i: verdict_of[i] == "excluded" and not is_cert[i])
 
     # 2. Enforcement, business inspection, licensing, expropriation, economic targets, levies.
     trigger = _ENFORCEMENT.search(t)
@@ -461,11 +512,7 @@ def decide(text: str, index: Index, *, edition_ids: tuple[int, ...] = ()) -> Ver
     # 4. Ranking (a task that issues no certificate is not decided by a certificate item).
     # An excluded item decides by ranking only when one of its own phrases is in the text: the rules above
     # already catch the usual enforcement and inspection wording.
-    ranked = [
-        s
-        for s in ranked
-        if not s.doc.is_certificate and (KIND_VERDICT[s.doc.kind] != "excluded" or s.phrases)
-    ]
+    ranked = ranking.top(1, lambda i: not is_cert[i] and (verdict_of[i] != "excluded" or i in hits))
     if not ranked or _squash(ranked[0].raw, scale) < cfg["min_score"]:
         near = ranked and _squash(ranked[0].raw, scale) >= 0.15
         closest = f"(最接近的是{label(ranked[0])})" if near else ""
@@ -476,7 +523,7 @@ def decide(text: str, index: Index, *, edition_ids: tuple[int, ...] = ()) -> Ver
         )
     best = ranked[0]
     if _ASSIST_CUE.search(t) and best.doc.kind == "statutory":
-        assist = next((s for s in ranked if s.doc.kind == "assisting"), None)
+        assist = next(iter(ranking.top(1, lambda i: index.docs[i].kind == "assisting")), None)
         if assist is not None and assist.raw >= cfg["assist_margin"] * best.raw:
             best = assist
     verdict = KIND_VERDICT[best.doc.kind]
