@@ -30,6 +30,8 @@ from gongzhi.core.roles import CAPS_BY_ROLE, Cap
 
 
 def _caps(user: Any) -> set[str]:
+    # Read through the reverse relation so that core does not import orgs (dependencies run core ← orgs); the
+    # same rule as orgs.permissions.caps_by_org, read fresh on every request.
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return set()
     roles = user.memberships.filter(revoked_at__isnull=True).values_list("role", flat=True)

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
 
 from gongzhi.core import services as core_services
 from gongzhi.core.models import User
@@ -110,8 +111,8 @@ def _random_password() -> str:
         candidate = f"Gz-{secrets.token_hex(4)}-{secrets.randbelow(9000) + 1000}"
         try:
             validate_password(candidate)
-        except Exception:  # noqa: S112 - draw again (a random draw that trips a validator)
-            continue
+        except ValidationError:
+            continue  # a draw that trips a validator (e.g. too similar to a common password): draw again
         return candidate
 
 
