@@ -143,7 +143,8 @@ def test_edition_state_machine(city, approval_officer, dept_clerk, community_dir
                 else:
                     assert edition.status == "draft"
                 if edition.status == "superseded":
-                    assert edition.superseded_at is not None and edition.superseded_at >= edition.published_at
+                    assert edition.superseded_at is not None and edition.published_at is not None
+                    assert edition.superseded_at >= edition.published_at
 
         @invariant()
         def transitions_audited_once(self) -> None:
