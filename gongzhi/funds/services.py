@@ -378,7 +378,7 @@ def reserve(
 
 
 def _locked_reservation(pk: int) -> Reservation:
-    return Reservation.objects.select_for_update().select_related("account", "payee").get(pk=pk)
+    return Reservation.objects.select_for_update(of=("self",)).select_related("account", "payee").get(pk=pk)
 
 
 @transaction.atomic
