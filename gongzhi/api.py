@@ -15,6 +15,8 @@ from gongzhi.core.api import router as core_router
 from gongzhi.core.api_support import JsonOnlyParser, SessionAuth, TokenAuth, docs_gate, install_error_handlers
 from gongzhi.duties.api import public_router as duties_public_router
 from gongzhi.duties.api import router as duties_router
+from gongzhi.evaluations.api import public_router as evaluations_public_router
+from gongzhi.evaluations.api import router as evaluations_router
 from gongzhi.orgs.api import public_router as orgs_public_router
 from gongzhi.orgs.api import router as orgs_router
 
@@ -35,3 +37,5 @@ api.add_router("/", core_router)
 api.add_router("/", orgs_router)
 api.add_router("/duties/", duties_public_router, auth=None)
 api.add_router("/duties/", duties_router)
+api.add_router("/", evaluations_public_router, auth=None)
+api.add_router("/", evaluations_router)

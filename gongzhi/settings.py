@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "gongzhi.duties",
     "gongzhi.web",
     "gongzhi.funds",  # before agreements (its demo funds the budgets the agreements reserve from)
+    "gongzhi.evaluations",  # after surveys, agreements and admissions (it reads their data)
 ]
 
 MIDDLEWARE = [

@@ -12,5 +12,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("community/", include("gongzhi.orgs.urls")),
     path("lists/", include("gongzhi.duties.urls")),
+    path("evaluations/", include("gongzhi.evaluations.urls")),
     path("", include("gongzhi.web.urls")),
 ]

@@ -54,6 +54,11 @@ NAV: tuple[NavItem, ...] = (
     NavItem(_("工作日历"), "cleanup:calendar", Cap.EXAMINE_REQUESTS),
     NavItem(_("减牌子减事务"), "cleanup:home", Cap.MANAGE_COMMUNITY),
     NavItem(_("减负清理"), "cleanup:home", Cap.FILE_TASK_REQUESTS),
+    # 双向评估 (gongzhi.evaluations): the office sets cycles up, communities rate departments, the panel reviews.
+    NavItem(_("双向评估"), "evaluations:home", Cap.EXAMINE_REQUESTS),
+    NavItem(_("双向评估"), "evaluations:home", Cap.MANAGE_COMMUNITY),
+    NavItem(_("双向评估"), "evaluations:home", Cap.REVIEW_EVALUATIONS),
+    NavItem(_("评估结果"), "evaluations:public_index"),
 )
 
 

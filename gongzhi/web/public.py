@@ -47,6 +47,12 @@ PUBLIC: tuple[str, ...] = (
     "api:duties_edition",
     "api:duties_diff",
     "api:duties_items",
+    # published two-way evaluation results (after the third-party panel's sign-off): gongzhi.evaluations
+    "evaluations:public_index",
+    "evaluations:public_results",
+    "evaluations:public_report",
+    "evaluations:public_export",
+    "api:evaluations_public_results",
 ) + (
     # API documentation and schema: public outside production, staff only in production
     ("api:openapi-json", "api:openapi-view") if settings.GONGZHI_API_DOCS_PUBLIC else ()

@@ -1,0 +1,174 @@
+"""How each indicator's value (0–100, or None when there is no data) is worked out for one subject, with the
+evidence the panel sees. One function per computed indicator; `value_for` dispatches by the indicator's source.
+
+- agreement performance (community): share of the community's agreement tasks of the cycle's year whose completion
+  was confirmed by the department or upheld by the approval office (agreements.Completion.DONE);
+- interference (department): 100 minus `penalty` per incident in the period — upheld informal-task reports
+  (admissions.InformalTaskReport) and refusals (admissions.Refusal, by reason; "not admitted" and "beyond scope"
+  are the tasks outside admission); fewer is better;
+- payment (department): share of the department's agreement instalments due in the period (and by today) that
+  were paid in full by their due date;
+- survey: mean of the 1–5 scale answers of the linked survey in the community, as (mean − 1) / 4 × 100, with the
+  95 % margin of error; fewer than MIN_RESPONSES responses are suppressed (None);
+- rated: mean of the ratings given for the subject.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Callable
+from typing import Any
+
+from django.db.models import Avg, Count, Q, Sum
+from django.utils import timezone
+
+from gongzhi.admissions.models import InformalTaskReport, Refusal
+from gongzhi.agreements.models import Agreement, AgreementTask, Completion, Instalment, Payment
+from gongzhi.evaluations.models import Cycle, Direction, Indicator, Rating, Source
+from gongzhi.orgs.models import Organization, Region
+from gongzhi.surveys.models import Answer, Question, Response
+
+MIN_RESPONSES = 5
+Value = tuple[float | None, dict[str, Any]]
+
+
+def period(cycle: Cycle) -> tuple[dt.date, dt.date]:
+    m1, d1, m2, d2 = cycle.dates()
+    return dt.date(cycle.year, m1, d1), dt.date(cycle.year, m2, d2)
+
+
+def _pct(num: int, den: int) -> float | None:
+    return round(num * 100 / den, 2) if den else None
+
+
+# --- government → community --------------------------------------------------------------------------------
+
+
+def agreement_performance(cycle: Cycle, community: Region) -> Value:
+    tasks = AgreementTask.objects.filter(
+        agreement__community=community,
+        agreement__year=cycle.year,
+        agreement__status__in=[Agreement.Status.ACTIVE, Agreement.Status.COMPLETED],
+    )
+    total = tasks.count()
+    done = (
+        tasks.filter(completions__status__in=Completion.DONE).values("pk").distinct().count() if total else 0
+    )
+    return _pct(done, total), {"tasks": total, "confirmed": done}
+
+
+# --- community → department --------------------------------------------------------------------------------
+
+
+def interference(cycle: Cycle, department: Organization, penalty: int) -> Value:
+    start, end = period(cycle)
+    upheld = InformalTaskReport.objects.filter(
+        department=department, status=InformalTaskReport.Status.UPHELD, demanded_on__range=(start, end)
+    ).count()
+    by_reason = dict(
+        Refusal.objects.filter(department=department, created_at__date__range=(start, end))
+        .values_list("reason")
+        .annotate(n=Count("id"))
+        .values_list("reason", "n")
+    )
+    refused = sum(by_reason.values())
+    outside = by_reason.get(Refusal.Reason.NOT_ADMITTED, 0) + by_reason.get(Refusal.Reason.BEYOND_SCOPE, 0)
+    incidents = upheld + refused
+    value = float(max(0, 100 - penalty * incidents))
+    return value, {
+        "upheld_reports": upheld,
+        "refused_tasks": refused,
+        "outside_admission": outside,
+        "incidents": incidents,
+        "penalty": penalty,
+    }
+
+
+def paid_on_time_in_full(instalment: Instalment) -> bool:
+    paid = (
+        Payment.objects.filter(instalment=instalment, paid_at__date__lte=instalment.due_on).aggregate(
+            s=Sum("amount_fen")
+        )["s"]
+        or 0
+    )
+    return paid >= instalment.amount_fen
+
+
+def payment(cycle: Cycle, department: Organization) -> Value:
+    start, end = period(cycle)
+    today = timezone.localdate()
+    due = Instalment.objects.filter(
+        agreement__department=department, due_on__range=(start, min(end, today))
+    ).exclude(agreement__status=Agreement.Status.TERMINATED)
+    total = 0
+    on_time = 0
+    for instalment in due:
+        total += 1
+        on_time += paid_on_time_in_full(instalment)
+    return _pct(on_time, total), {"instalments_due": total, "paid_on_time_in_full": on_time}
+
+
+COMPUTED: dict[str, Callable[..., Value]] = {
+    "agreement": agreement_performance,
+    "interference": interference,
+    "payment": payment,
+}
+
+
+# --- people and surveys ------------------------------------------------------------------------------------
+
+
+def rated(indicator: Indicator, community: Region | None, department: Organization | None) -> Value:
+    rows = Rating.objects.filter(indicator=indicator, community=community, department=department)
+    agg = rows.aggregate(mean=Avg("score"), n=Count("id"), late=Count("id", filter=Q(late=True)))
+    mean = agg["mean"]
+    return (round(float(mean), 2) if mean is not None else None), {"ratings": agg["n"], "late": agg["late"]}
+
+
+def survey_satisfaction(indicator: Indicator, community: Region) -> Value:
+    if indicator.survey_id is None:
+        return None, {"survey": None}
+    responses = Response.objects.filter(survey_id=indicator.survey_id, community=community).count()
+    if responses < MIN_RESPONSES:
+        return None, {"survey": indicator.survey_id, "responses": responses, "suppressed": True}
+    values: list[int] = list(
+        Answer.objects.filter(
+            question__survey_id=indicator.survey_id,
+            question__kind=Question.Kind.SCALE,
+            community=community,
+            value__isnull=False,
+        ).values_list("value", flat=True)  # type: ignore[arg-type]
+    )
+    if not values:
+        return None, {"survey": indicator.survey_id, "responses": responses, "answers": 0}
+    n = len(values)
+    mean = sum(values) / n
+    var = sum((v - mean) ** 2 for v in values) / (n - 1) if n > 1 else 0.0
+    margin = 1.96 * math.sqrt(var / n) / 4 * 100
+    return round((mean - 1) / 4 * 100, 2), {
+        "survey": indicator.survey_id,
+        "responses": responses,
+        "answers": n,
+        "margin": round(margin, 2),
+    }
+
+
+def value_for(indicator: Indicator, community: Region | None, department: Organization | None) -> Value:
+    if indicator.source == Source.RATED:
+        return rated(indicator, community, department)
+    if indicator.source == Source.SURVEY:
+        if community is None:
+            return None, {"not_applicable": True}
+        return survey_satisfaction(indicator, community)
+    fn = COMPUTED.get(indicator.key)
+    if fn is None:
+        return None, {"unknown_computation": indicator.key}
+    if indicator.direction == Direction.COMMUNITY and community is not None and indicator.key == "agreement":
+        return agreement_performance(indicator.cycle, community)
+    if indicator.direction == Direction.DEPARTMENT and department is not None:
+        if indicator.key == "interference":
+            return interference(indicator.cycle, department, indicator.penalty)
+        if indicator.key == "payment":
+            return payment(indicator.cycle, department)
+    return None, {"not_applicable": True}

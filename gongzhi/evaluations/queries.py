@@ -1,0 +1,176 @@
+"""Reads: results per community and per department (score by indicator, weighted total, rank, change since the
+previous published cycle), the panel's adjustments, the satisfaction award and the settlement of the final
+agreement instalments."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from gongzhi.agreements.models import Agreement, Instalment
+from gongzhi.evaluations.models import Cycle, Direction, Indicator, Score
+from gongzhi.web import charts
+
+AWARD_SIZE = 3
+
+
+@dataclass
+class Row:
+    subject_id: int
+    name: str
+    values: dict[str, float | None]
+    total: float | None
+    rank: int | None = None
+    previous: float | None = None
+    adjusted: list[str] = field(default_factory=list)
+
+    @property
+    def change(self) -> float | None:
+        if self.total is None or self.previous is None:
+            return None
+        return round(self.total - self.previous, 2)
+
+
+def weighted_total(values: dict[str, float | None], weights: dict[str, int]) -> float | None:
+    """Weighted mean over the indicators that have a value (missing ones' weight is shared out), 0–100."""
+    used = [(weights[k], v) for k, v in values.items() if v is not None and weights.get(k)]
+    total_weight = sum(w for w, _v in used)
+    if not total_weight:
+        return None
+    return round(sum(w * v for w, v in used) / total_weight, 2)
+
+
+def previous_cycle(cycle: Cycle) -> Cycle | None:
+    earlier = [
+        c
+        for c in Cycle.objects.filter(scope=cycle.scope, status=Cycle.Status.PUBLISHED).exclude(pk=cycle.pk)
+        if (c.year, c.period) < (cycle.year, cycle.period)
+    ]
+    return max(earlier, key=lambda c: (c.year, c.period), default=None)
+
+
+def indicators(cycle: Cycle, direction: str) -> list[Indicator]:
+    return list(cycle.indicators.filter(direction=direction))
+
+
+def _rows(cycle: Cycle, direction: str) -> list[Row]:
+    inds = indicators(cycle, direction)
+    weights = {i.key: i.weight for i in inds}
+    subject = "community" if direction == Direction.COMMUNITY else "department"
+    rows: dict[int, Row] = {}
+    for s in Score.objects.filter(indicator__cycle=cycle, indicator__direction=direction).select_related(
+        "indicator", subject
+    ):
+        obj = getattr(s, subject)
+        row = rows.setdefault(obj.pk, Row(obj.pk, obj.name, {}, None))
+        row.values[s.indicator.key] = s.final
+        if s.adjusted is not None:
+            row.adjusted.append(s.indicator.key)
+    for row in rows.values():
+        row.total = weighted_total(row.values, weights)
+    return list(rows.values())
+
+
+def results(cycle: Cycle, direction: str) -> list[Row]:
+    rows = _rows(cycle, direction)
+    ranked = sorted(rows, key=lambda r: (-(r.total if r.total is not None else -1), r.name))
+    rank = 0
+    last: float | None = None
+    for i, row in enumerate(ranked, start=1):
+        if row.total is None:
+            continue
+        if row.total != last:
+            rank = i
+            last = row.total
+        row.rank = rank
+    prev = previous_cycle(cycle)
+    if prev is not None:
+        before = {r.subject_id: r.total for r in _rows(prev, direction)}
+        for row in ranked:
+            row.previous = before.get(row.subject_id)
+    return ranked
+
+
+def award(cycle: Cycle) -> list[Row]:
+    """The top three departments (群众满意奖) by the communities' evaluation."""
+    return [r for r in results(cycle, Direction.DEPARTMENT) if r.total is not None][:AWARD_SIZE]
+
+
+def adjustments(cycle: Cycle) -> list[Score]:
+    return list(
+        Score.objects.filter(indicator__cycle=cycle, adjusted__isnull=False)
+        .select_related("indicator", "community", "department")
+        .order_by("adjusted_at")
+    )
+
+
+def settle_share(total: float | None, cycle: Cycle) -> float:
+    """The share of the final instalment settled: all at or above settle_full, none below settle_floor."""
+    if total is None or total < cycle.settle_floor:
+        return 0.0
+    if total >= cycle.settle_full or cycle.settle_full == cycle.settle_floor:
+        return 1.0
+    return (total - cycle.settle_floor) / (cycle.settle_full - cycle.settle_floor)
+
+
+@dataclass
+class Settlement:
+    community: str
+    agreement: str
+    department: str
+    total: float | None
+    final_fen: int
+    settled_fen: int
+
+
+def settlements(cycle: Cycle) -> list[Settlement]:
+    """Each community agreement's final instalment, settled from the community's total (shown, not paid: the
+    agreements app offers no settlement service yet, so the department pays the amount through its ledger)."""
+    totals = {r.subject_id: r.total for r in results(cycle, Direction.COMMUNITY)}
+    out: list[Settlement] = []
+    agreements = Agreement.objects.filter(
+        year=cycle.year,
+        community_id__in=list(totals),
+        status__in=[Agreement.Status.ACTIVE, Agreement.Status.COMPLETED],
+    ).select_related("community", "department")
+    for agreement in agreements:
+        final = Instalment.objects.filter(agreement=agreement).order_by("-seq").first()
+        if final is None:
+            continue
+        total = totals.get(agreement.community_id)
+        settled = int(final.amount_fen * settle_share(total, cycle))
+        out.append(
+            Settlement(
+                agreement.community.name,
+                agreement.number,
+                agreement.department.name,
+                total,
+                final.amount_fen,
+                settled,
+            )
+        )
+    return out
+
+
+def chart(cycle: Cycle, direction: str, rows: list[Row]) -> charts.BarChart:
+    shown = [r for r in rows if r.total is not None][:30]
+    title = _("社区综合得分") if direction == Direction.COMMUNITY else _("部门综合得分")
+    return charts.bar_chart(
+        f"eval-{direction}",
+        title=title,
+        description=title,
+        categories=[r.name for r in shown],
+        series=[(_("得分"), [round(r.total or 0) for r in shown])],
+    )
+
+
+def evidence_table(cycle: Cycle, direction: str) -> list[dict[str, Any]]:
+    subject = "community" if direction == Direction.COMMUNITY else "department"
+    return [
+        {"score": s, "subject": getattr(s, subject)}
+        for s in Score.objects.filter(indicator__cycle=cycle, indicator__direction=direction).select_related(
+            "indicator", subject
+        )
+    ]

@@ -1,0 +1,96 @@
+from __future__ import annotations
+
+import datetime as dt
+
+from ninja import Schema
+
+from gongzhi.core.api_support import StrictSchema
+
+
+class CycleIn(StrictSchema):
+    scope_id: int
+    year: int
+    period: str = "year"
+    name: str
+    ratings_due: dt.date
+
+
+class IndicatorOut(Schema):
+    id: int
+    direction: str
+    key: str
+    name: str
+    source: str
+    weight: int
+    survey_id: int | None
+
+
+class CycleOut(Schema):
+    id: int
+    name: str
+    year: int
+    period: str
+    scope_id: int
+    status: str
+    ratings_due: dt.date
+    indicators: list[IndicatorOut]
+
+
+class WeightsIn(StrictSchema):
+    direction: str
+    weights: dict[str, int]
+
+
+class TransitionIn(StrictSchema):
+    to: str
+    reason: str = ""
+
+
+class RatingIn(StrictSchema):
+    indicator_id: int
+    department_id: int | None = None
+    community_id: int | None = None
+    score: int
+    evidence: str = ""
+
+
+class RatingOut(Schema):
+    id: int
+    indicator_id: int
+    score: int
+    late: bool
+
+
+class AdjustIn(StrictSchema):
+    value: float
+    reason: str
+
+
+class ScoreOut(Schema):
+    id: int
+    indicator: str
+    direction: str
+    subject_id: int
+    subject: str
+    value: float | None
+    adjusted: float | None
+    adjust_reason: str
+    evidence: dict[str, object]
+
+
+class ResultRowOut(Schema):
+    subject_id: int
+    name: str
+    rank: int | None
+    total: float | None
+    change: float | None
+    values: dict[str, float | None]
+
+
+class ResultsOut(Schema):
+    cycle_id: int
+    name: str
+    communities: list[ResultRowOut]
+    departments: list[ResultRowOut]
+    award: list[str]
+    adjustments: list[ScoreOut]

@@ -1,0 +1,431 @@
+"""Every write in two-way evaluation: set up a cycle and its indicators, move it through its lifecycle (computing the
+scores on the way to review), ratings, panel adjustments, reminders. Each runs in one transaction with its audit."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
+from django.urls import reverse
+from django.utils import timezone
+
+from gongzhi.core import audit, notify, states
+from gongzhi.core.errors import Conflict, PermissionDenied, ValidationFailed
+from gongzhi.core.models import User
+from gongzhi.core.roles import OrgKind
+from gongzhi.evaluations import compute, permissions
+from gongzhi.evaluations.models import Cycle, Direction, Indicator, Rating, Score, Source
+from gongzhi.orgs.models import Membership, Organization, Region
+from gongzhi.surveys.models import Survey
+
+
+@dataclass(frozen=True)
+class IndicatorSpec:
+    key: str
+    name: str
+    source: str
+    weight: int
+    penalty: int = 10
+
+
+# The defaults (domain.md §3.3; the weights are the platform's proposal and configurable per cycle).
+DEFAULT_INDICATORS: dict[str, tuple[IndicatorSpec, ...]] = {
+    Direction.COMMUNITY: (
+        IndicatorSpec("agreement", "协议履行情况", Source.COMPUTED, 20),
+        IndicatorSpec("statutory", "依法履行职责情况", Source.RATED, 20),
+        IndicatorSpec("residents", "居民满意度", Source.SURVEY, 50),
+        IndicatorSpec("units", "驻区单位满意度", Source.SURVEY, 10),
+    ),
+    Direction.DEPARTMENT: (
+        IndicatorSpec("guidance", "行政指导", Source.RATED, 25),
+        IndicatorSpec("service", "行政服务", Source.RATED, 25),
+        IndicatorSpec("interference", "行政干预(越少越好)", Source.COMPUTED, 25),
+        IndicatorSpec("payment", "资金支付", Source.COMPUTED, 25),
+    ),
+}
+COMPUTABLE = {Direction.COMMUNITY: {"agreement"}, Direction.DEPARTMENT: {"interference", "payment"}}
+
+
+def _deny(message: str) -> PermissionDenied:
+    return PermissionDenied(message, code="forbidden")
+
+
+def communities_of(cycle: Cycle) -> QuerySet[Region]:
+    ids = permissions.subtree_ids({cycle.scope_id})
+    return Region.objects.filter(pk__in=ids, kind__in=[Region.Kind.COMMUNITY, Region.Kind.VILLAGE]).order_by(
+        "code"
+    )
+
+
+def departments_of(cycle: Cycle) -> QuerySet[Organization]:
+    regions = permissions.subtree_ids({cycle.scope_id}) | {r.pk for r in cycle.scope.ancestors()}
+    return Organization.objects.filter(
+        kind=OrgKind.DEPARTMENT, is_active=True, region_id__in=regions
+    ).order_by("name")
+
+
+# --- set-up ------------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def create_cycle(
+    *,
+    actor: User,
+    scope: Region,
+    year: int,
+    period: str,
+    name: str,
+    ratings_due: dt.date,
+    is_sample: bool = False,
+) -> Cycle:
+    problems: dict[str, str] = {}
+    if period not in Cycle.Period.values:
+        problems["period"] = "invalid"
+    if not 2000 <= year <= 2100:
+        problems["year"] = "invalid"
+    if not name.strip():
+        problems["name"] = "required"
+    if problems:
+        raise ValidationFailed(
+            "评估周期信息不完整或有误 / the cycle's details are missing or invalid", fields=problems
+        )
+    if scope.pk not in permissions.office_region_ids(actor):
+        raise _deny("只有审批办可以设立评估周期 / only the approval office sets up evaluation cycles")
+    if Cycle.objects.filter(scope=scope, year=year, period=period).exists():
+        raise Conflict(
+            "该区域本期评估已设立 / a cycle for this region and period exists", fields={"period": "duplicate"}
+        )
+    cycle = Cycle.objects.create(
+        name=name.strip()[:120],
+        year=year,
+        period=period,
+        scope=scope,
+        ratings_due=ratings_due,
+        created_by=actor,
+        is_sample=is_sample,
+    )
+    for direction, specs in DEFAULT_INDICATORS.items():
+        for i, spec in enumerate(specs):
+            Indicator.objects.create(
+                cycle=cycle,
+                direction=direction,
+                key=spec.key,
+                name=spec.name,
+                source=spec.source,
+                weight=spec.weight,
+                penalty=spec.penalty,
+                position=i,
+            )
+    audit.record("evaluations.cycle.create", actor=actor, target=cycle, data={"year": year, "period": period})
+    return cycle
+
+
+def weight_problems(weights: dict[str, Any], keys: set[str]) -> dict[str, str]:
+    problems: dict[str, str] = {}
+    if set(weights) != keys:
+        problems["weights"] = "keys"
+        return problems
+    for key, value in weights.items():
+        if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 100:
+            problems[f"weights.{key}"] = "range"
+    if not problems and sum(weights.values()) != 100:
+        problems["weights"] = "sum"
+    return problems
+
+
+@transaction.atomic
+def set_weights(*, actor: User, cycle: Cycle, direction: str, weights: dict[str, Any]) -> list[Indicator]:
+    """Replace one direction's weights (in draft); they must be whole numbers 0–100 summing to exactly 100."""
+    if not permissions.can_manage_cycle(actor, cycle):
+        raise _deny("只有审批办可以调整指标权重 / only the approval office sets the weights")
+    if direction not in Direction.values:
+        raise ValidationFailed("评估方向无效 / invalid direction", fields={"direction": "invalid"})
+    cycle = Cycle.objects.select_for_update().get(pk=cycle.pk)
+    if cycle.status != Cycle.Status.DRAFT:
+        raise Conflict("评估周期已开始,指标不能再改 / indicators are frozen once the cycle opens")
+    indicators = list(Indicator.objects.filter(cycle=cycle, direction=direction))
+    problems = weight_problems(weights, {i.key for i in indicators})
+    if problems:
+        raise ValidationFailed(
+            "各项权重须为0–100的整数且合计为100 / weights must be 0–100 and sum to 100", fields=problems
+        )
+    before = {i.key: i.weight for i in indicators}
+    for indicator in indicators:
+        indicator.weight = int(weights[indicator.key])
+        indicator.save(update_fields=["weight"])
+    audit.record(
+        "evaluations.cycle.weights",
+        actor=actor,
+        target=cycle,
+        data={"direction": direction, "before": before, "after": dict(weights)},
+    )
+    return indicators
+
+
+@transaction.atomic
+def link_survey(*, actor: User, indicator: Indicator, survey: Survey | None) -> Indicator:
+    """Link a survey indicator to the satisfaction survey it reads (in draft or while open)."""
+    cycle = indicator.cycle
+    if not permissions.can_manage_cycle(actor, cycle):
+        raise _deny("只有审批办可以设置调查 / only the approval office links surveys")
+    if cycle.status not in (Cycle.Status.DRAFT, Cycle.Status.OPEN):
+        raise Conflict("评估已进入审阅,不能再改 / the cycle is under review")
+    if indicator.source != Source.SURVEY:
+        raise ValidationFailed(
+            "该指标不是调查类 / not a survey indicator", fields={"indicator": "not_survey"}
+        )
+    if survey is not None and survey.scope_id not in permissions.subtree_ids({cycle.scope_id}) | {
+        r.pk for r in cycle.scope.ancestors()
+    }:
+        raise ValidationFailed(
+            "问卷不在本评估范围内 / the survey is outside the cycle's scope", fields={"survey": "scope"}
+        )
+    indicator.survey = survey
+    indicator.save(update_fields=["survey"])
+    audit.record(
+        "evaluations.indicator.survey",
+        actor=actor,
+        target=indicator,
+        data={"survey": survey.pk if survey else None},
+    )
+    return indicator
+
+
+# --- lifecycle ---------------------------------------------------------------------------------------------
+
+
+def _check_weights(cycle: Cycle) -> None:
+    for direction in Direction.values:
+        weights = {i.key: i.weight for i in cycle.indicators.filter(direction=direction)}
+        problems = weight_problems(weights, set(weights))
+        if problems or not weights:
+            raise ValidationFailed(
+                "权重合计须为100 / the weights must sum to 100", fields={f"weights.{direction}": "sum"}
+            )
+
+
+def compute_scores(cycle: Cycle) -> int:
+    """(Re)compute every indicator value for every subject of the cycle, keeping nothing from before."""
+    Score.objects.filter(indicator__cycle=cycle).delete()
+    communities = list(communities_of(cycle))
+    departments = list(departments_of(cycle))
+    rows: list[Score] = []
+    for indicator in cycle.indicators.all():
+        if indicator.direction == Direction.COMMUNITY:
+            for community in communities:
+                value, evidence = compute.value_for(indicator, community, None)
+                rows.append(Score(indicator=indicator, community=community, value=value, evidence=evidence))
+        else:
+            for department in departments:
+                value, evidence = compute.value_for(indicator, None, department)
+                rows.append(Score(indicator=indicator, department=department, value=value, evidence=evidence))
+    Score.objects.bulk_create(rows, batch_size=1000)
+    return len(rows)
+
+
+@transaction.atomic
+def move_cycle(*, actor: User, cycle: Cycle, to: str, reason: str = "") -> Cycle:
+    """open / reviewing / back to open: the office; signed_off: the panel; published: the office."""
+    if to == Cycle.Status.SIGNED_OFF:
+        if not permissions.can_review_cycle(actor, cycle):
+            raise _deny("只有第三方评估组可以签署 / only the third-party panel signs off")
+    elif not permissions.can_manage_cycle(actor, cycle):
+        raise _deny("只有审批办可以推进评估周期 / only the approval office moves the cycle")
+    if to not in Cycle.Status.values:
+        raise ValidationFailed("目标状态无效 / invalid target status", fields={"to": "invalid"})
+    fields: dict[str, Any] = {}
+    now = timezone.now()
+    if to == Cycle.Status.OPEN and cycle.status == Cycle.Status.DRAFT:
+        _check_weights(cycle)
+    if to == Cycle.Status.REVIEWING and states.allowed(cycle, to):
+        fields["computed_at"] = now
+    if to == Cycle.Status.SIGNED_OFF:
+        fields.update(signed_off_by=actor, signed_off_at=now)
+    if to == Cycle.Status.PUBLISHED:
+        fields["published_at"] = now
+    moved = states.move(cycle, to, actor=actor, reason=reason, fields=fields)
+    if to == Cycle.Status.REVIEWING:
+        compute_scores(moved)
+    return moved
+
+
+# --- ratings -----------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def rate(
+    *,
+    actor: User,
+    indicator: Indicator,
+    score: Any,
+    evidence: str = "",
+    community: Region | None = None,
+    department: Organization | None = None,
+) -> Rating:
+    """A rating (0–100) for one rated indicator of one subject; rating again while open replaces it."""
+    cycle = Cycle.objects.select_for_update().get(pk=indicator.cycle_id)
+    if cycle.status != Cycle.Status.OPEN:
+        raise Conflict("评估周期不在评分阶段 / the cycle is not taking ratings")
+    problems: dict[str, str] = {}
+    if indicator.source != Source.RATED:
+        problems["indicator"] = "not_rated"
+    if not isinstance(score, int) or isinstance(score, bool) or not 0 <= score <= 100:
+        problems["score"] = "range"
+    evidence = (evidence or "").strip()
+    if len(evidence) > 2000:
+        problems["evidence"] = "too_long"
+    rater_org: Organization | None = None
+    if indicator.direction == Direction.DEPARTMENT:
+        if department is None or department not in departments_of(cycle):
+            problems["department"] = "invalid"
+        scope = permissions.subtree_ids({cycle.scope_id})
+        orgs = [o for o in permissions.rater_orgs(actor) if o.region_id in scope]
+        if not orgs:
+            raise _deny("只有本范围内的社区可以评价部门 / only communities in scope rate departments")
+        rater_org = orgs[0]
+        community = None
+    else:
+        if not permissions.can_rate_communities(actor, cycle):
+            raise _deny("只有审批办可以评定社区依法履职 / only the approval office rates communities")
+        if community is None or community not in communities_of(cycle):
+            problems["community"] = "invalid"
+        if not evidence:
+            problems["evidence"] = "required"
+        rater_org = next(
+            (
+                m.organization
+                for m in Membership.objects.filter(user=actor, revoked_at__isnull=True).select_related(
+                    "organization"
+                )
+                if m.organization.kind == OrgKind.APPROVAL_AUTHORITY
+            ),
+            None,
+        )
+        department = None
+    if problems:
+        raise ValidationFailed(
+            "评分须为0–100的整数;评定社区须写明依据 / a score is 0–100; rating a community needs evidence",
+            fields=problems,
+        )
+    assert rater_org is not None
+    now = timezone.now()
+    late = timezone.localdate() > cycle.ratings_due
+    rating = Rating.objects.filter(
+        indicator=indicator, rater_org=rater_org, community=community, department=department
+    ).first()
+    if rating is None:
+        try:
+            with transaction.atomic():
+                rating = Rating.objects.create(
+                    indicator=indicator,
+                    rater_org=rater_org,
+                    rater=actor,
+                    community=community,
+                    department=department,
+                    score=score,
+                    evidence=evidence,
+                    rated_at=now,
+                    late=late,
+                )
+        except IntegrityError as exc:
+            raise Conflict("已有评分,请刷新后再试 / already rated; reload and try again") from exc
+    else:
+        rating.score, rating.evidence, rating.rater, rating.rated_at, rating.late = (
+            score,
+            evidence,
+            actor,
+            now,
+            late,
+        )
+        rating.save(update_fields=["score", "evidence", "rater", "rated_at", "late"])
+    audit.record(
+        "evaluations.rate",
+        actor=actor,
+        target=rating,
+        data={
+            "indicator": indicator.key,
+            "community": community.pk if community else None,
+            "department": department.pk if department else None,
+            "score": score,
+            "late": late,
+        },
+    )
+    return rating
+
+
+# --- panel -------------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def adjust_score(*, actor: User, score: Score, value: Any, reason: str) -> Score:
+    """The panel changes one score, with a written reason (audited and shown on the public results)."""
+    cycle = Cycle.objects.select_for_update().get(pk=score.indicator.cycle_id)
+    if not permissions.can_review_cycle(actor, cycle):
+        raise _deny("只有第三方评估组可以调整得分 / only the third-party panel adjusts scores")
+    if cycle.status != Cycle.Status.REVIEWING:
+        raise Conflict("只有在审阅阶段可以调整得分 / scores are adjusted only during review")
+    problems: dict[str, str] = {}
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 100:
+        problems["value"] = "range"
+    reason = (reason or "").strip()
+    if len(reason) < 4:
+        problems["reason"] = "required"
+    if problems:
+        raise ValidationFailed(
+            "调整得分须填写0–100的分数和书面理由 / an adjustment needs a 0–100 value and a written reason",
+            fields=problems,
+        )
+    before = score.final
+    score.adjusted = round(float(value), 2)
+    score.adjust_reason = reason[:2000]
+    score.adjusted_by = actor
+    score.adjusted_at = timezone.now()
+    score.save(update_fields=["adjusted", "adjust_reason", "adjusted_by", "adjusted_at"])
+    audit.record(
+        "evaluations.score.adjust",
+        actor=actor,
+        target=score,
+        data={"before": before, "after": score.adjusted, "reason": score.adjust_reason},
+    )
+    return score
+
+
+# --- reminders ---------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def send_reminders(*, actor: User, cycle: Cycle) -> int:
+    """Remind the community staff who have not rated every department yet (one reminder per person per day)."""
+    if not permissions.can_manage_cycle(actor, cycle):
+        raise _deny("只有审批办可以发送提醒 / only the approval office sends reminders")
+    if cycle.status != Cycle.Status.OPEN:
+        raise Conflict("评估周期不在评分阶段 / the cycle is not taking ratings")
+    rated_inds = cycle.indicators.filter(direction=Direction.DEPARTMENT, source=Source.RATED).count()
+    expected = rated_inds * departments_of(cycle).count()
+    community_ids = set(communities_of(cycle).values_list("pk", flat=True))
+    users: list[User] = []
+    for org in Organization.objects.filter(kind=OrgKind.COMMITTEE, region_id__in=community_ids):
+        done = Rating.objects.filter(indicator__cycle=cycle, rater_org=org).count()
+        if done >= expected:
+            continue
+        users += [
+            m.user
+            for m in Membership.objects.filter(organization=org, revoked_at__isnull=True).select_related(
+                "user"
+            )
+            if permissions.rater_orgs(m.user)
+        ]
+    today = timezone.localdate().isoformat()
+    sent = notify.send(
+        users,
+        event="evaluations.reminder",
+        title=f"请在{cycle.ratings_due:%Y-%m-%d}前完成“{cycle.name}”部门评价",
+        url=reverse("evaluations:rate", args=[cycle.pk]),
+        key=f"evaluations:{cycle.pk}:remind:{today}",
+        exclude=actor,
+    )
+    audit.record("evaluations.cycle.remind", actor=actor, target=cycle, data={"sent": len(sent), "on": today})
+    return len(sent)

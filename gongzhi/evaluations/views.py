@@ -1,0 +1,349 @@
+"""Pages of two-way evaluation. Thin: parse, fetch through evaluations.permissions (404 for what a user may not
+see), call one service, render."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from gongzhi.core.errors import DomainError, NotFound
+from gongzhi.core.models import User
+from gongzhi.evaluations import permissions, queries, services, xlsx
+from gongzhi.evaluations.forms import AdjustForm, CycleForm, RatingForm
+from gongzhi.evaluations.models import Cycle, Direction, Indicator, Rating, Score, Source
+from gongzhi.orgs.models import Organization, Region
+from gongzhi.surveys.models import Survey
+
+
+def _user(request: HttpRequest) -> User:
+    user = request.user
+    assert isinstance(user, User)
+    return user
+
+
+def _cycle(request: HttpRequest, pk: int) -> Cycle:
+    try:
+        return permissions.get_cycle_for_user(_user(request), pk)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _back(cycle: Cycle, name: str = "evaluations:cycle") -> HttpResponse:
+    return redirect(name, cycle.pk)
+
+
+@login_required
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    return render(
+        request,
+        "evaluations/home.html",
+        {"cycles": permissions.cycles_for_user(user), "can_create": permissions.can_set_up_cycles(user)},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def cycle_new(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    if not permissions.can_set_up_cycles(user):
+        raise Http404(_("未找到 / Not found"))
+    scopes = Region.objects.filter(pk__in=permissions.office_region_ids(user)).exclude(
+        kind__in=[Region.Kind.COMMUNITY, Region.Kind.VILLAGE]
+    )
+    form = CycleForm(request.POST or None)
+    form.fields["scope"].choices = [(r.pk, r.name) for r in scopes]  # type: ignore[attr-defined]
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            d = form.cleaned_data
+            try:
+                cycle = services.create_cycle(
+                    actor=user,
+                    scope=Region.objects.get(pk=d["scope"]),
+                    year=d["year"],
+                    period=d["period"],
+                    name=d["name"],
+                    ratings_due=d["ratings_due"],
+                )
+                return _back(cycle)
+            except DomainError as exc:
+                form.add_error(None, exc.message)
+                status = exc.status
+        else:
+            status = 422
+    return render(request, "evaluations/cycle_new.html", {"form": form}, status=status)
+
+
+@login_required
+@require_GET
+def cycle_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    cycle = _cycle(request, pk)
+    manage = permissions.can_manage_cycle(user, cycle)
+    steps: list[tuple[str, str]] = []
+    for to in sorted(Cycle.TRANSITIONS[cycle.status]):
+        allowed = permissions.can_review_cycle(user, cycle) if to == Cycle.Status.SIGNED_OFF else manage
+        if allowed:
+            steps.append((to, str(Cycle.Status(to).label)))
+    surveys = Survey.objects.filter(purpose=Survey.Purpose.SATISFACTION) if manage else Survey.objects.none()
+    return render(
+        request,
+        "evaluations/cycle_detail.html",
+        {
+            "cycle": cycle,
+            "directions": [(d, label, queries.indicators(cycle, d)) for d, label in Direction.choices],
+            "manage": manage,
+            "steps": steps,
+            "surveys": surveys,
+            "can_rate": cycle.status == Cycle.Status.OPEN
+            and (
+                permissions.can_rate_departments(user, cycle) or permissions.can_rate_communities(user, cycle)
+            ),
+            "can_review": permissions.can_see_evidence(user, cycle) and cycle.status != Cycle.Status.DRAFT,
+        },
+    )
+
+
+def _fail(request: HttpRequest, exc: DomainError) -> None:
+    messages.error(request, exc.message)
+
+
+@login_required
+@require_POST
+def cycle_weights(request: HttpRequest, pk: int) -> HttpResponse:
+    cycle = _cycle(request, pk)
+    direction = request.POST.get("direction", "")
+    weights: dict[str, Any] = {}
+    for indicator in cycle.indicators.filter(direction=direction):
+        raw = request.POST.get(f"w-{indicator.key}", "")
+        weights[indicator.key] = _int(raw) if _int(raw) is not None else raw
+    try:
+        services.set_weights(actor=_user(request), cycle=cycle, direction=direction, weights=weights)
+    except DomainError as exc:
+        _fail(request, exc)
+        return render(request, "evaluations/error.html", {"cycle": cycle, "error": exc}, status=exc.status)
+    return _back(cycle)
+
+
+@login_required
+@require_POST
+def cycle_survey(request: HttpRequest, pk: int) -> HttpResponse:
+    cycle = _cycle(request, pk)
+    indicator = Indicator.objects.filter(cycle=cycle, pk=_int(request.POST.get("indicator")) or 0).first()
+    survey_id = _int(request.POST.get("survey"))
+    survey = Survey.objects.filter(pk=survey_id).first() if survey_id else None
+    if indicator is None or (survey_id and survey is None):
+        raise Http404(_("未找到 / Not found"))
+    try:
+        services.link_survey(actor=_user(request), indicator=indicator, survey=survey)
+    except DomainError as exc:
+        return render(request, "evaluations/error.html", {"cycle": cycle, "error": exc}, status=exc.status)
+    return _back(cycle)
+
+
+@login_required
+@require_POST
+def cycle_move(request: HttpRequest, pk: int) -> HttpResponse:
+    cycle = _cycle(request, pk)
+    try:
+        services.move_cycle(
+            actor=_user(request),
+            cycle=cycle,
+            to=request.POST.get("to", ""),
+            reason=request.POST.get("reason", ""),
+        )
+    except DomainError as exc:
+        return render(request, "evaluations/error.html", {"cycle": cycle, "error": exc}, status=exc.status)
+    return _back(cycle)
+
+
+@login_required
+@require_POST
+def cycle_remind(request: HttpRequest, pk: int) -> HttpResponse:
+    cycle = _cycle(request, pk)
+    try:
+        n = services.send_reminders(actor=_user(request), cycle=cycle)
+    except DomainError as exc:
+        return render(request, "evaluations/error.html", {"cycle": cycle, "error": exc}, status=exc.status)
+    messages.success(request, _("已提醒 %(n)d 人") % {"n": n})
+    return _back(cycle)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def rate(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    cycle = _cycle(request, pk)
+    as_community = permissions.can_rate_departments(user, cycle)
+    as_office = permissions.can_rate_communities(user, cycle)
+    if not (as_community or as_office):
+        raise Http404(_("未找到 / Not found"))
+    direction = Direction.DEPARTMENT if as_community else Direction.COMMUNITY
+    indicators = list(cycle.indicators.filter(direction=direction, source=Source.RATED))
+    subjects: list[Any] = list(
+        services.departments_of(cycle) if as_community else services.communities_of(cycle)
+    )
+    form = RatingForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            d = form.cleaned_data
+            indicator = next((i for i in indicators if i.pk == d["indicator"]), None)
+            subject = next((s for s in subjects if s.pk == d["subject"]), None)
+            if indicator is None or subject is None:
+                raise Http404(_("未找到 / Not found"))
+            try:
+                services.rate(
+                    actor=user,
+                    indicator=indicator,
+                    score=d["score"],
+                    evidence=d["evidence"],
+                    department=subject if isinstance(subject, Organization) else None,
+                    community=subject if isinstance(subject, Region) else None,
+                )
+                messages.success(request, _("评分已保存"))
+                return redirect("evaluations:rate", cycle.pk)
+            except DomainError as exc:
+                form.add_error(None, exc.message)
+                status = exc.status
+        else:
+            status = 422
+    mine = {
+        (r.indicator_id, r.department_id or r.community_id): r
+        for r in Rating.objects.filter(indicator__in=indicators, rater=user)
+    }
+    rows = [{"subject": s, "cells": [(i, mine.get((i.pk, s.pk))) for i in indicators]} for s in subjects]
+    return render(
+        request,
+        "evaluations/rate.html",
+        {"cycle": cycle, "rows": rows, "indicators": indicators, "form": form, "direction": direction},
+        status=status,
+    )
+
+
+@login_required
+@require_GET
+def review(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    cycle = _cycle(request, pk)
+    if not permissions.can_see_evidence(user, cycle):
+        raise Http404(_("未找到 / Not found"))
+    sections = []
+    for d, label in Direction.choices:
+        rows = queries.results(cycle, d)
+        sections.append(
+            {
+                "direction": d,
+                "label": label,
+                "indicators": queries.indicators(cycle, d),
+                "rows": rows,
+                "evidence": queries.evidence_table(cycle, d),
+                "ratings": Rating.objects.filter(
+                    indicator__cycle=cycle, indicator__direction=d
+                ).select_related("indicator", "rater_org", "community", "department"),
+            }
+        )
+    return render(
+        request,
+        "evaluations/review.html",
+        {
+            "cycle": cycle,
+            "sections": sections,
+            "can_adjust": permissions.can_review_cycle(user, cycle)
+            and cycle.status == Cycle.Status.REVIEWING,
+            "form": AdjustForm(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def score_adjust(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    score = Score.objects.select_related("indicator__cycle").filter(pk=pk).first()
+    if score is None or not permissions.can_see_evidence(user, score.indicator.cycle):
+        raise Http404(_("未找到 / Not found"))
+    cycle = score.indicator.cycle
+    form = AdjustForm(request.POST)
+    if not form.is_valid():
+        return render(request, "evaluations/error.html", {"cycle": cycle, "form": form}, status=422)
+    try:
+        services.adjust_score(
+            actor=user, score=score, value=form.cleaned_data["value"], reason=form.cleaned_data["reason"]
+        )
+    except DomainError as exc:
+        return render(request, "evaluations/error.html", {"cycle": cycle, "error": exc}, status=exc.status)
+    return redirect("evaluations:review", cycle.pk)
+
+
+# --- public ------------------------------------------------------------------------------------------------
+
+
+def _public(pk: int) -> Cycle:
+    try:
+        return permissions.get_public_cycle(pk)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+
+
+@require_GET
+def public_index(request: HttpRequest) -> HttpResponse:
+    cycles = Cycle.objects.filter(status=Cycle.Status.PUBLISHED).select_related("scope")
+    return render(request, "evaluations/public_index.html", {"cycles": cycles})
+
+
+def _results_context(cycle: Cycle) -> dict[str, Any]:
+    sections = []
+    for d, label in Direction.choices:
+        rows = queries.results(cycle, d)
+        sections.append(
+            {
+                "label": label,
+                "indicators": queries.indicators(cycle, d),
+                "rows": rows,
+                "chart": queries.chart(cycle, d, rows),
+            }
+        )
+    return {
+        "cycle": cycle,
+        "sections": sections,
+        "award": queries.award(cycle),
+        "adjustments": queries.adjustments(cycle),
+        "settlements": queries.settlements(cycle),
+    }
+
+
+@require_GET
+def public_results(request: HttpRequest, pk: int) -> HttpResponse:
+    return render(request, "evaluations/public_results.html", _results_context(_public(pk)))
+
+
+@require_GET
+def public_report(request: HttpRequest, pk: int) -> HttpResponse:
+    return render(request, "evaluations/report.html", _results_context(_public(pk)))
+
+
+@require_GET
+def public_export(request: HttpRequest, pk: int) -> HttpResponse:
+    cycle = _public(pk)
+    response = HttpResponse(
+        xlsx.results_workbook(cycle),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = f'attachment; filename="evaluation-{cycle.pk}.xlsx"'
+    return response
