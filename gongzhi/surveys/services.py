@@ -1,0 +1,821 @@
+"""Every write of the surveys: building a questionnaire (draft only), opening and closing it (core.states.move),
+new versions, issuing and reissuing invitations, printing slips (an audited read of the codes), and recording a
+response (by code, by a signed-in resident or unit contact, or entered by community staff).
+
+Recording a response (security.md SV-1, SV-2): the Participation row (unique per survey series and household or
+unit) is inserted first, in a savepoint; a second submission for the same household fails the unique constraint
+(also when both arrive at once: SQLite's BEGIN IMMEDIATE serializes them, PostgreSQL makes the second insert wait
+for the first and then fail) and gets 409. The Response and its Answers go into the same transaction, with
+nothing that leads back to the participation. The audit entry names the survey, the community and the channel,
+never the answers or the household.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from gongzhi.core import audit, states
+from gongzhi.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from gongzhi.core.models import User
+from gongzhi.core.roles import OrgKind
+from gongzhi.orgs.models import Household, Organization, Region
+from gongzhi.surveys import codes, permissions
+from gongzhi.surveys.models import Answer, Invitation, Participation, Question, Response, Survey
+
+Status = Survey.Status
+Kind = Question.Kind
+
+MAX_QUESTIONS = 60
+MAX_OPTIONS = 20
+MAX_TEXT_ANSWER = 2000
+ISSUE_BATCH = 2000
+KEY_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
+TOKEN_RE = re.compile(r"^[\x21-\x7e]{8,200}$")
+
+
+class AlreadyAnswered(Conflict):
+    code = "already_answered"
+
+
+class SurveyNotOpen(Conflict):
+    code = "survey_not_open"
+
+
+# --- Input helpers ------------------------------------------------------------------------------------------------
+
+
+def _text(value: str | None, field_name: str, label: str, limit: int, *, required: bool = True) -> str:
+    value = (value or "").strip()
+    if required and not value:
+        raise ValidationFailed(f"{label}不能为空 / {field_name} is required", fields={field_name: "required"})
+    if len(value) > limit:
+        raise ValidationFailed(
+            f"{label}不能超过{limit}字 / {field_name} is at most {limit} characters",
+            fields={field_name: "too_long"},
+        )
+    if any(ord(ch) < 32 and ch not in "\n\r\t" for ch in value):
+        raise ValidationFailed(
+            f"{label}含有控制字符 / {field_name} contains control characters", fields={field_name: "invalid"}
+        )
+    return value
+
+
+def _require_draft(survey: Survey) -> None:
+    if survey.status != Status.DRAFT:
+        raise Conflict(
+            "问卷已开放,内容已冻结;如需修改请创建新版本 / the survey is frozen once opened: make a new version",
+            code="survey_frozen",
+        )
+
+
+def _closed(survey: Survey) -> bool:
+    """Whether the survey is closed now (read from the database: the caller's object may be older)."""
+    return Survey.objects.filter(pk=survey.pk, status=Status.CLOSED).exists()
+
+
+def _locked(survey: Survey) -> Survey:
+    return Survey.objects.select_for_update().select_related("scope", "owner").get(pk=survey.pk)
+
+
+# --- Building -------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QuestionSpec:
+    kind: str
+    text: str
+    required: bool = True
+    options: Sequence[str] = field(default_factory=tuple)
+    help: str = ""
+    key: str = ""
+    low_label: str = ""
+    high_label: str = ""
+
+
+def _clean_spec(spec: QuestionSpec) -> dict[str, Any]:
+    if spec.kind not in Kind.values:
+        raise ValidationFailed("题型无效 / unknown question kind", fields={"kind": "invalid"})
+    values: dict[str, Any] = {
+        "kind": spec.kind,
+        "text": _text(spec.text, "text", "题目", 300),
+        "help": _text(spec.help, "help", "提示", 300, required=False),
+        "required": bool(spec.required),
+        "key": (spec.key or "").strip(),
+        "options": [],
+        "low_label": "",
+        "high_label": "",
+    }
+    if values["key"] and not KEY_RE.match(values["key"]):
+        raise ValidationFailed(
+            "标识只能用小写字母、数字、-和_ / key: lowercase letters, digits, - and _",
+            fields={"key": "invalid"},
+        )
+    if spec.kind in Question.CHOICE_KINDS:
+        options = [_text(o, "options", "选项", 100) for o in spec.options]
+        if not 2 <= len(options) <= MAX_OPTIONS:
+            raise ValidationFailed(
+                f"选择题需要2到{MAX_OPTIONS}个选项 / a choice question needs 2–{MAX_OPTIONS} options",
+                fields={"options": "count"},
+            )
+        if len(set(options)) != len(options):
+            raise ValidationFailed("选项不能重复 / options must differ", fields={"options": "duplicate"})
+        values["options"] = options
+    elif any((o or "").strip() for o in spec.options):
+        raise ValidationFailed(
+            "只有选择题有选项 / only choice questions have options", fields={"options": "invalid"}
+        )
+    if spec.kind == Kind.SCALE:
+        values["low_label"] = _text(spec.low_label, "low_label", "1分含义", 20, required=False)
+        values["high_label"] = _text(spec.high_label, "high_label", "5分含义", 20, required=False)
+    return values
+
+
+def _check_key_free(survey: Survey, key: str, exclude: int | None = None) -> None:
+    if key and survey.questions.filter(key=key).exclude(pk=exclude or 0).exists():
+        raise ValidationFailed(
+            "标识在本问卷中已使用 / key already used in this survey", fields={"key": "taken"}
+        )
+
+
+def _survey_fields(title: str, intro: str, purpose: str, closes_on: date | None) -> dict[str, Any]:
+    if purpose not in Survey.Purpose.values:
+        raise ValidationFailed("用途无效 / unknown purpose", fields={"purpose": "invalid"})
+    if closes_on is not None and closes_on < timezone.localdate():
+        raise ValidationFailed(
+            "截止日期不能早于今天 / the closing date is in the past", fields={"closes_on": "past"}
+        )
+    return {
+        "title": _text(title, "title", "标题", 120),
+        "intro": _text(intro, "intro", "说明", 2000, required=False),
+        "purpose": purpose,
+        "closes_on": closes_on,
+    }
+
+
+@transaction.atomic
+def create_survey(
+    *,
+    actor: User | None,
+    scope: Region,
+    title: str,
+    intro: str = "",
+    purpose: str = Survey.Purpose.GENERAL,
+    respondents: str = Survey.Respondents.HOUSEHOLDS,
+    closes_on: date | None = None,
+    owner: Organization | None = None,
+    questions: Sequence[QuestionSpec] = (),
+    is_sample: bool = False,
+) -> Survey:
+    """A draft survey over a community or a larger region (the whole city). The owner is the office or the
+    community body the actor runs it through; `owner` is only for the system (actor None)."""
+    if actor is not None:
+        owner = permissions.creating_org(actor, scope)
+        if owner is None:
+            raise PermissionDenied(
+                "只有审批办或本社区工作人员可以发起问卷 / only the office or the community's staff run surveys here"
+            )
+    if owner is None:
+        raise ValidationFailed("缺少发起机构 / owner is required", fields={"owner": "required"})
+    if respondents not in Survey.Respondents.values:
+        raise ValidationFailed("答卷对象无效 / unknown respondents", fields={"respondents": "invalid"})
+    if len(questions) > MAX_QUESTIONS:
+        raise ValidationFailed(
+            f"最多{MAX_QUESTIONS}道题 / at most {MAX_QUESTIONS} questions", fields={"questions": "count"}
+        )
+    cleaned = [_clean_spec(q) for q in questions]
+    keys = [c["key"] for c in cleaned if c["key"]]
+    if len(keys) != len(set(keys)):
+        raise ValidationFailed(
+            "题目标识重复 / duplicate question keys", fields={"questions": "duplicate_key"}
+        )
+    survey = Survey.objects.create(
+        scope=scope,
+        respondents=respondents,
+        owner=owner,
+        created_by=actor,
+        is_sample=is_sample,
+        **_survey_fields(title, intro, purpose, closes_on),
+    )
+    Question.objects.bulk_create(
+        [Question(survey=survey, position=i, **values) for i, values in enumerate(cleaned, start=1)]
+    )
+    audit.record(
+        "surveys.survey.create",
+        actor=actor,
+        target=survey,
+        data={"scope": scope.pk, "respondents": respondents, "questions": len(cleaned)},
+    )
+    return survey
+
+
+@transaction.atomic
+def update_survey(
+    *,
+    actor: User | None,
+    survey: Survey,
+    title: str,
+    intro: str = "",
+    purpose: str = Survey.Purpose.GENERAL,
+    closes_on: date | None = None,
+) -> Survey:
+    survey = _locked(survey)
+    _guard_manage(actor, survey)
+    _require_draft(survey)
+    values = _survey_fields(title, intro, purpose, closes_on)
+    for name, value in values.items():
+        setattr(survey, name, value)
+    survey.save(update_fields=list(values))
+    audit.record("surveys.survey.update", actor=actor, target=survey, data={"fields": sorted(values)})
+    return survey
+
+
+def _guard_manage(actor: User | None, survey: Survey) -> None:
+    if actor is not None and not permissions.can_manage_survey(actor, survey):
+        raise PermissionDenied("无权管理该问卷 / you may not manage this survey")
+
+
+@transaction.atomic
+def add_question(*, actor: User | None, survey: Survey, spec: QuestionSpec) -> Question:
+    survey = _locked(survey)
+    _guard_manage(actor, survey)
+    _require_draft(survey)
+    values = _clean_spec(spec)
+    _check_key_free(survey, values["key"])
+    count = survey.questions.count()
+    if count >= MAX_QUESTIONS:
+        raise ValidationFailed(
+            f"最多{MAX_QUESTIONS}道题 / at most {MAX_QUESTIONS} questions", fields={"questions": "count"}
+        )
+    position = (survey.questions.aggregate(m=Max("position"))["m"] or 0) + 1
+    question = Question.objects.create(survey=survey, position=position, **values)
+    audit.record("surveys.question.add", actor=actor, target=survey, data={"question": question.pk})
+    return question
+
+
+@transaction.atomic
+def update_question(*, actor: User | None, question: Question, spec: QuestionSpec) -> Question:
+    survey = _locked(question.survey)
+    _guard_manage(actor, survey)
+    _require_draft(survey)
+    values = _clean_spec(spec)
+    _check_key_free(survey, values["key"], exclude=question.pk)
+    for name, value in values.items():
+        setattr(question, name, value)
+    question.save(update_fields=list(values))
+    audit.record("surveys.question.update", actor=actor, target=survey, data={"question": question.pk})
+    return question
+
+
+@transaction.atomic
+def delete_question(*, actor: User | None, question: Question) -> None:
+    survey = _locked(question.survey)
+    _guard_manage(actor, survey)
+    _require_draft(survey)
+    pk, position = question.pk, question.position
+    question.delete()
+    for later in survey.questions.filter(position__gt=position).order_by("position"):
+        later.position -= 1
+        later.save(update_fields=["position"])
+    audit.record("surveys.question.delete", actor=actor, target=survey, data={"question": pk})
+
+
+@transaction.atomic
+def open_survey(*, actor: User | None, survey: Survey) -> Survey:
+    """Open a draft: its questions are frozen from now on. Opening a new version closes the one it replaces."""
+    original, survey = survey, _locked(survey)
+    _guard_manage(actor, survey)
+    if survey.status == Status.DRAFT and not survey.questions.exists():
+        raise ValidationFailed(
+            "问卷还没有题目 / the survey has no questions", fields={"questions": "required"}
+        )
+    previous = survey.previous
+    if survey.status == Status.DRAFT and previous is not None and previous.status == Status.OPEN:
+        states.move(
+            previous,
+            Status.CLOSED,
+            actor=actor,
+            reason=f"由第{survey.version}版取代 / replaced by version {survey.version}",
+            fields={"closed_on": timezone.localdate()},
+        )
+    states.move(survey, Status.OPEN, actor=actor, fields={"opened_on": timezone.localdate()})
+    original.refresh_from_db()
+    return original
+
+
+@transaction.atomic
+def close_survey(*, actor: User | None, survey: Survey) -> Survey:
+    original, survey = survey, _locked(survey)
+    _guard_manage(actor, survey)
+    states.move(survey, Status.CLOSED, actor=actor, fields={"closed_on": timezone.localdate()})
+    original.refresh_from_db()
+    return original
+
+
+@transaction.atomic
+def new_version(*, actor: User | None, survey: Survey) -> Survey:
+    """A draft copy of an opened (or closed) survey, to change it. Invitations and participation belong to the
+    series: codes keep working and a household that answered an earlier version cannot answer again."""
+    survey = _locked(survey)
+    _guard_manage(actor, survey)
+    if survey.status == Status.DRAFT:
+        raise Conflict("草稿可以直接修改 / a draft can be edited directly", code="still_draft")
+    if Survey.objects.filter(previous=survey).exists():
+        raise Conflict("该版本已有新版本 / this version already has a newer one", code="has_next_version")
+    latest = Survey.objects.filter(series=survey.series).aggregate(m=Max("version"))["m"] or survey.version
+    if latest != survey.version:
+        raise Conflict("只能从最新版本创建 / only the latest version can be copied", code="not_latest")
+    copy = Survey.objects.create(
+        series=survey.series,
+        version=survey.version + 1,
+        previous=survey,
+        title=survey.title,
+        intro=survey.intro,
+        purpose=survey.purpose,
+        scope=survey.scope,
+        respondents=survey.respondents,
+        owner=survey.owner,
+        closes_on=survey.closes_on if survey.closes_on and survey.closes_on >= timezone.localdate() else None,
+        created_by=actor,
+        is_sample=survey.is_sample,
+    )
+    Question.objects.bulk_create(
+        [
+            Question(
+                survey=copy,
+                position=q.position,
+                key=q.key,
+                kind=q.kind,
+                text=q.text,
+                help=q.help,
+                required=q.required,
+                options=list(q.options),
+                low_label=q.low_label,
+                high_label=q.high_label,
+            )
+            for q in survey.questions.order_by("position")
+        ]
+    )
+    audit.record(
+        "surveys.survey.new_version",
+        actor=actor,
+        target=copy,
+        data={"from": survey.pk, "version": copy.version},
+    )
+    return copy
+
+
+# --- Invitations --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IssueResult:
+    created: int
+    existing: int
+    communities: int
+
+
+@dataclass(frozen=True)
+class Slip:
+    label: str
+    code: str  # canonical form; codes.pretty() for print
+    community: str
+
+
+def _respondents(survey: Survey, community_id: int) -> Iterable[int]:
+    if survey.for_units:
+        return (
+            Organization.objects.filter(region_id=community_id, kind=OrgKind.UNIT, is_active=True)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+    return Household.objects.filter(community_id=community_id).order_by("pk").values_list("pk", flat=True)
+
+
+def _insert_invitations(rows: list[Invitation], survey: Survey, respondent_ids: dict[str, int]) -> int:
+    """Bulk insert in one savepoint; a code that collides with a live one moves to its next generation."""
+    for _attempt in range(8):
+        seen: set[str] = set()
+        taken = set(
+            Invitation.objects.filter(code_hash__in=[r.code_hash for r in rows]).values_list(
+                "code_hash", flat=True
+            )
+        )
+        for row in rows:
+            while row.code_hash in taken or row.code_hash in seen:
+                row.generation += 1
+                code = codes.derive_code(
+                    row.series, row.kind, respondent_ids[row.respondent_key], row.generation
+                )
+                row.code_hash = codes.code_hash(code)
+            seen.add(row.code_hash)
+        try:
+            with transaction.atomic():
+                Invitation.objects.bulk_create(rows, batch_size=500)
+            return len(rows)
+        except IntegrityError:
+            # Someone issued the same households (or an equal code) meanwhile: drop what exists and try again.
+            existing = set(
+                Invitation.objects.filter(
+                    series=survey.series, respondent_key__in=[r.respondent_key for r in rows]
+                ).values_list("respondent_key", flat=True)
+            )
+            rows = [r for r in rows if r.respondent_key not in existing]
+            for r in rows:
+                r.pk = None
+            if not rows:
+                return 0
+    raise Conflict("邀请码生成冲突,请重试 / invitation codes clashed; try again", code="issue_conflict")
+
+
+@transaction.atomic
+def _issue_batch(
+    *, actor: User | None, survey: Survey, rows: list[Invitation], respondent_ids: dict[str, int], note: str
+) -> int:
+    created = _insert_invitations(rows, survey, respondent_ids)
+    audit.record(
+        "surveys.invitation.issue", actor=actor, target=survey, data={"created": created, "communities": note}
+    )
+    return created
+
+
+def issue_invitations(
+    *, actor: User | None, survey: Survey, community: Region | None = None, batch_size: int = ISSUE_BATCH
+) -> IssueResult:
+    """One invitation per household (or unit) of `community`, or of every community in the survey's scope, that
+    has none yet in this series. Idempotent. Written in batches, each its own transaction with one audit entry
+    (so that issuing for a whole city does not hold the database for a minute); a rerun finishes an interrupted
+    issue. Nobody sees the codes here: the community's staff print them (invitation_slips)."""
+    if actor is not None and not permissions.can_issue_invitations(actor, survey, community):
+        raise PermissionDenied("无权为该问卷发放邀请码 / you may not issue invitations for this survey")
+    if _closed(survey):
+        raise SurveyNotOpen("问卷已结束 / the survey is closed")
+    in_scope = permissions.community_ids_in(survey.scope)
+    if community is not None and community.pk not in in_scope:
+        raise ValidationFailed(
+            "该社区不在问卷范围内 / community outside the survey", fields={"community": "scope"}
+        )
+    targets = [community.pk] if community is not None else sorted(in_scope)
+    kind, series, today = survey.respondents, survey.series, timezone.localdate()
+    created = existing = 0
+    pending: list[Invitation] = []
+    respondent_ids: dict[str, int] = {}
+    pending_communities: set[int] = set()
+
+    def flush() -> None:
+        nonlocal created, pending, respondent_ids, pending_communities
+        if pending:
+            note = ",".join(str(c) for c in sorted(pending_communities))[:500]
+            created += _issue_batch(
+                actor=actor, survey=survey, rows=pending, respondent_ids=respondent_ids, note=note
+            )
+        pending, respondent_ids, pending_communities = [], {}, set()
+
+    for community_id in targets:
+        have = set(
+            Invitation.objects.filter(series=series, community_id=community_id).values_list(
+                "respondent_key", flat=True
+            )
+        )
+        for respondent_id in _respondents(survey, community_id):
+            key = codes.respondent_key(series, kind, respondent_id)
+            if key in have:
+                existing += 1
+                continue
+            code = codes.derive_code(series, kind, respondent_id, 0)
+            pending.append(
+                Invitation(
+                    series=series,
+                    survey=survey,
+                    kind=kind,
+                    respondent_key=key,
+                    community_id=community_id,
+                    code_hash=codes.code_hash(code),
+                    issued_on=today,
+                )
+            )
+            respondent_ids[key] = respondent_id
+            pending_communities.add(community_id)
+            if len(pending) >= batch_size:
+                flush()
+    flush()
+    return IssueResult(created=created, existing=existing, communities=len(targets))
+
+
+def _respondent_label(survey: Survey, community_id: int) -> list[tuple[int, str]]:
+    if survey.for_units:
+        return list(
+            Organization.objects.filter(region_id=community_id, kind=OrgKind.UNIT, is_active=True)
+            .order_by("name")
+            .values_list("pk", "name")
+        )
+    return [
+        (h.pk, f"{h.estate.name} {h.address}")
+        for h in Household.objects.filter(community_id=community_id)
+        .select_related("estate")
+        .order_by("estate__name", "address")
+    ]
+
+
+@transaction.atomic
+def invitation_slips(*, actor: User, survey: Survey, community: Region) -> list[Slip]:
+    """The codes of a community's invitations, for printing (derived again, never stored). Only the community's
+    own staff; each printing is audited with the count."""
+    if not permissions.can_print_invitations(actor, survey, community):
+        raise PermissionDenied(
+            "只有本社区工作人员可以打印邀请码 / only the community's own staff print codes"
+        )
+    if _closed(survey):
+        raise SurveyNotOpen("问卷已结束 / the survey is closed")
+    generations = dict(
+        Invitation.objects.filter(series=survey.series, community=community).values_list(
+            "respondent_key", "generation"
+        )
+    )
+    slips: list[Slip] = []
+    for respondent_id, label in _respondent_label(survey, community.pk):
+        generation = generations.get(codes.respondent_key(survey.series, survey.respondents, respondent_id))
+        if generation is None:
+            continue
+        code = codes.derive_code(survey.series, survey.respondents, respondent_id, generation)
+        slips.append(Slip(label=label, code=code, community=community.name))
+    audit.record(
+        "surveys.invitation.print",
+        actor=actor,
+        target=survey,
+        data={"community": community.pk, "slips": len(slips)},
+    )
+    return slips
+
+
+@transaction.atomic
+def reissue_invitation(*, actor: User, survey: Survey, respondent_id: int) -> Slip:
+    """A new code for one household (or unit) whose slip was lost: the old code stops working."""
+    community_id = _respondent_community(survey, respondent_id)
+    community = Region.objects.get(pk=community_id)
+    if not permissions.can_print_invitations(actor, survey, community):
+        raise PermissionDenied(
+            "只有本社区工作人员可以补发邀请码 / only the community's own staff reissue codes"
+        )
+    if _closed(survey):
+        raise SurveyNotOpen("问卷已结束 / the survey is closed")
+    key = codes.respondent_key(survey.series, survey.respondents, respondent_id)
+    invitation = (
+        Invitation.objects.select_for_update().filter(series=survey.series, respondent_key=key).first()
+    )
+    if invitation is None:
+        raise NotFound("该户尚未发放邀请码 / no invitation issued for this respondent yet")
+    while True:
+        invitation.generation += 1
+        code = codes.derive_code(survey.series, survey.respondents, respondent_id, invitation.generation)
+        invitation.code_hash = codes.code_hash(code)
+        if not Invitation.objects.filter(code_hash=invitation.code_hash).exists():
+            break
+    invitation.save(update_fields=["generation", "code_hash"])
+    audit.record("surveys.invitation.reissue", actor=actor, target=survey, data={"community": community_id})
+    label = dict(_respondent_label(survey, community_id)).get(respondent_id, "")
+    return Slip(label=label, code=code, community=community.name)
+
+
+def _respondent_community(survey: Survey, respondent_id: int) -> int:
+    if survey.for_units:
+        unit = Organization.objects.filter(pk=respondent_id, kind=OrgKind.UNIT).first()
+        if unit is None:
+            raise NotFound("未找到该共建单位 / unit not found")
+        return unit.region_id
+    household = Household.objects.filter(pk=respondent_id).first()
+    if household is None:
+        raise NotFound("未找到该住户 / household not found")
+    return household.community_id
+
+
+# --- Answering ----------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """What a respondent gets back: which survey was answered and whether this was a retry. No response id."""
+
+    survey: Survey
+    replayed: bool = False
+
+
+@dataclass(frozen=True)
+class InvitationMatch:
+    invitation: Invitation
+    survey: Survey  # the open version of the series, else its latest
+
+
+def find_invitation(typed: str) -> InvitationMatch | None:
+    code = codes.normalize(typed)
+    if code is None:
+        return None
+    invitation = Invitation.objects.filter(code_hash=codes.code_hash(code)).first()
+    if invitation is None:
+        return None
+    versions = Survey.objects.filter(series=invitation.series).select_related("scope")
+    survey = versions.filter(status=Status.OPEN).first() or versions.order_by("-version").first()
+    assert survey is not None
+    return InvitationMatch(invitation, survey)
+
+
+def clean_answers(survey: Survey, raw: Mapping[str, Any]) -> list[tuple[Question, int | None, str]]:
+    """Check answers against the questions: {question id (str or int): value}. Single: an option index; multiple:
+    a list of option indexes; scale: 1–5; text: a string. Returns (question, value, text) rows, one per chosen
+    option. All problems are reported at once (field names `q<id>`)."""
+    questions = {q.pk: q for q in survey.questions.all()}
+    rows: list[tuple[Question, int | None, str]] = []
+    errors: dict[str, str] = {}
+    given: dict[int, Any] = {}
+    for key, value in raw.items():
+        try:
+            qid = int(str(key).removeprefix("q"))
+        except ValueError:
+            errors[str(key)] = "未知的题目 / unknown question"
+            continue
+        if qid not in questions:
+            errors[str(key)] = "未知的题目 / unknown question"
+            continue
+        given[qid] = value
+    for qid, question in questions.items():
+        name = f"q{qid}"
+        value = given.get(qid)
+        empty = value is None or value == "" or value == []
+        if empty:
+            if question.required:
+                errors[name] = "此题必答 / this question is required"
+            continue
+        if question.kind == Kind.TEXT:
+            if not isinstance(value, str):
+                errors[name] = "须为文字 / must be text"
+                continue
+            text = value.strip()
+            if len(text) > MAX_TEXT_ANSWER:
+                errors[name] = f"不能超过{MAX_TEXT_ANSWER}字 / at most {MAX_TEXT_ANSWER} characters"
+            elif any(ord(ch) < 32 and ch not in "\n\r\t" for ch in text):
+                errors[name] = "含有控制字符 / contains control characters"
+            elif text:
+                rows.append((question, None, text))
+            elif question.required:
+                errors[name] = "此题必答 / this question is required"
+            continue
+        picks = value if question.kind == Kind.MULTIPLE and isinstance(value, list) else [value]
+        numbers: list[int] = []
+        for pick in picks:
+            number = _int(pick)
+            if number is None:
+                break
+            numbers.append(number)
+        else:
+            if question.kind == Kind.SCALE:
+                if len(numbers) == 1 and Question.SCALE_MIN <= numbers[0] <= Question.SCALE_MAX:
+                    rows.append((question, numbers[0], ""))
+                    continue
+                errors[name] = "请选1到5分 / choose 1 to 5"
+                continue
+            if (
+                len(numbers) == len(set(numbers))
+                and all(0 <= n < len(question.options) for n in numbers)
+                and (question.kind == Kind.MULTIPLE or len(numbers) == 1)
+            ):
+                rows.extend((question, n, "") for n in sorted(numbers))
+                continue
+        errors[name] = "选项无效 / invalid choice"
+    if errors:
+        raise ValidationFailed("答卷有误,请检查标出的题目 / please check the marked questions", fields=errors)
+    return rows
+
+
+def _int(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit() and len(value.strip()) < 6:
+        return int(value.strip())
+    return None
+
+
+def _record(
+    *,
+    survey: Survey,
+    respondent: str,
+    community_id: int,
+    channel: str,
+    raw: Mapping[str, Any],
+    actor: User | None,
+    retry_token: str,
+) -> Receipt:
+    if retry_token and not TOKEN_RE.match(retry_token):
+        raise ValidationFailed("重试标识无效 / invalid retry token", fields={"retry_token": "invalid"})
+    current = Survey.objects.filter(pk=survey.pk).values_list("status", flat=True).first()
+    if current != Status.OPEN:
+        raise SurveyNotOpen("问卷不在收集期 / the survey is not open for answers")
+    rows = clean_answers(survey, raw)
+    retry = codes.retry_hash(survey.series, respondent, retry_token) if retry_token else ""
+    try:
+        with transaction.atomic():
+            Participation.objects.create(
+                series=survey.series,
+                survey=survey,
+                kind=survey.respondents,
+                respondent_key=respondent,
+                community_id=community_id,
+                channel=channel,
+                entered_by=actor if channel == Participation.Channel.ASSISTED else None,
+                retry_hash=retry,
+                on=timezone.localdate(),
+            )
+    except IntegrityError:
+        earlier = Participation.objects.filter(series=survey.series, respondent_key=respondent).first()
+        if retry and earlier is not None and earlier.retry_hash == retry:
+            return Receipt(survey=survey, replayed=True)
+        raise AlreadyAnswered(
+            "本户已提交过这份问卷,每户只能提交一次 / this household has already answered this survey"
+            if not survey.for_units
+            else "本单位已提交过这份问卷 / this unit has already answered this survey"
+        ) from None
+    response = Response.objects.create(survey=survey, community_id=community_id)
+    Answer.objects.bulk_create(
+        [
+            Answer(response=response, question=q, community_id=community_id, value=value, text=text)
+            for q, value, text in rows
+        ]
+    )
+    audit.record(
+        "surveys.participate",
+        actor=actor,
+        target=survey,
+        data={"community": community_id, "channel": channel},
+    )
+    return Receipt(survey=survey)
+
+
+@transaction.atomic
+def submit_with_code(*, code: str, answers: Mapping[str, Any], retry_token: str = "") -> Receipt:
+    """Anyone holding a household's (or unit's) code answers for it, without an account."""
+    match = find_invitation(code)
+    if match is None:
+        raise NotFound("邀请码无效,请核对后重新输入 / the code is not valid; check it and try again")
+    return _record(
+        survey=match.survey,
+        respondent=match.invitation.respondent_key,
+        community_id=match.invitation.community_id,
+        channel=Participation.Channel.CODE,
+        raw=answers,
+        actor=None,
+        retry_token=retry_token,
+    )
+
+
+@transaction.atomic
+def submit_with_account(
+    *, actor: User, survey: Survey, answers: Mapping[str, Any], retry_token: str = ""
+) -> Receipt:
+    """A signed-in resident answers for their household (a unit contact for their unit), without a code."""
+    found = permissions.account_respondent(actor, survey)
+    if found is None:
+        raise PermissionDenied("您的住户不在这份问卷的范围内 / your household is not invited to this survey")
+    respondent_id, community_id = found
+    return _record(
+        survey=survey,
+        respondent=codes.respondent_key(survey.series, survey.respondents, respondent_id),
+        community_id=community_id,
+        channel=Participation.Channel.ACCOUNT,
+        raw=answers,
+        actor=actor,
+        retry_token=retry_token,
+    )
+
+
+@transaction.atomic
+def submit_assisted(
+    *, actor: User, survey: Survey, respondent_id: int, answers: Mapping[str, Any], retry_token: str = ""
+) -> Receipt:
+    """Community staff enter the answers of a household (or unit) of their own community that has no phone; the
+    participation is marked as assisted and names the staff member (the response does not)."""
+    community_id = _respondent_community(survey, respondent_id)
+    if not permissions.can_assist(actor, survey, community_id):
+        raise PermissionDenied("只能为本社区的住户代录 / you may enter answers for your own community only")
+    return _record(
+        survey=survey,
+        respondent=codes.respondent_key(survey.series, survey.respondents, respondent_id),
+        community_id=community_id,
+        channel=Participation.Channel.ASSISTED,
+        raw=answers,
+        actor=actor,
+        retry_token=retry_token,
+    )
+
+
+def new_retry_token() -> str:
+    """A random token for an answer form, so that sending the same form twice is one response."""
+    return uuid.uuid4().hex
