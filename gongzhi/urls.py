@@ -13,5 +13,6 @@ urlpatterns = [
     path("community/", include("gongzhi.orgs.urls")),
     path("lists/", include("gongzhi.duties.urls")),
     path("evaluations/", include("gongzhi.evaluations.urls")),
+    path("funds/", include("gongzhi.funds.urls")),
     path("", include("gongzhi.web.urls")),
 ]

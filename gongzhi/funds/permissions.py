@@ -186,9 +186,12 @@ def can_view_totals(user: Any) -> bool:
 
 
 def can_use_funds(user: Any) -> bool:
-    """Whether the user has any account to look at (the funds home page)."""
-    return (
+    """Whether the funds home page has anything for the user: an account to look at, a budget to open, or the
+    totals (its menu entries are shown to these capabilities)."""
+    return bool(
         can_view_totals(user)
+        or orgs_with_cap(user, Cap.PAY_INSTALMENTS)
+        or orgs_with_cap(user, Cap.TAKE_SERVICES)
+        or communities_with_cap(user, Cap.MANAGE_COMMUNITY)
         or accounts_for_user(user).exists()
-        or bool(orgs_with_cap(user, Cap.PAY_INSTALMENTS))
     )

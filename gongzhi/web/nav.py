@@ -59,6 +59,13 @@ NAV: tuple[NavItem, ...] = (
     NavItem(_("双向评估"), "evaluations:home", Cap.MANAGE_COMMUNITY),
     NavItem(_("双向评估"), "evaluations:home", Cap.REVIEW_EVALUATIONS),
     NavItem(_("评估结果"), "evaluations:public_index"),
+    # 经费账本 (gongzhi.funds): department finance funds its budget and pays; communities and providers see what
+    # arrived; the approval office sees the city totals.
+    NavItem(_("经费账本"), "funds:home", Cap.PAY_INSTALMENTS),
+    NavItem(_("经费账户"), "funds:home", Cap.MANAGE_COMMUNITY),
+    NavItem(_("经费账户"), "funds:home", Cap.TAKE_SERVICES),
+    NavItem(_("经费汇总"), "funds:totals", Cap.EXAMINE_REQUESTS),
+    NavItem(_("经费汇总"), "funds:totals", Cap.DECIDE_REQUESTS),
 )
 
 
