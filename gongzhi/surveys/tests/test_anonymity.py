@@ -1,0 +1,211 @@
+"""Anonymity and one-per-household (security.md SV-1, SV-2): the response tables have no way back to a household,
+code, user or participation; arrival order cannot line participations up with responses; 10 concurrent
+submissions from one household give exactly one response (SQLite here; PostgreSQL with
+`bash scripts/test-postgres.sh gongzhi/surveys`)."""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable
+
+import pytest
+from django.db import OperationalError, connection, models
+
+from conftest import make_user
+from gongzhi.core.models import AuditEntry
+from gongzhi.core.roles import Role
+from gongzhi.orgs import services as org_services
+from gongzhi.orgs.models import Region
+from gongzhi.surveys import services
+from gongzhi.surveys.models import ANONYMOUS_TABLES, Answer, Participation, Response
+from gongzhi.surveys.tests.conftest import add_households, answers, code_for
+
+
+def test_response_tables_have_no_link_to_people_codes_or_participation():
+    allowed = {
+        Response: {"id", "survey", "community", "answers"},
+        Answer: {"id", "response", "question", "community", "value", "text"},
+    }
+    for model, names in allowed.items():
+        fields = {f.name for f in model._meta.get_fields()}
+        assert fields == names, model
+        for f in model._meta.get_fields():
+            if f.is_relation and f.related_model is not None:
+                assert f.related_model._meta.label in {
+                    "surveys.Survey",
+                    "surveys.Question",
+                    "surveys.Response",
+                    "surveys.Answer",
+                    "orgs.Region",
+                }, f
+        # no time at all, and keys that are not sequential
+        assert not any(isinstance(f, models.DateField | models.DateTimeField) for f in model._meta.fields)
+        assert isinstance(model._meta.pk, models.UUIDField)
+    # participation: a day, no finer; a random key
+    p_times = [
+        f for f in Participation._meta.fields if isinstance(f, models.DateField | models.DateTimeField)
+    ]
+    assert [(f.name, type(f)) for f in p_times] == [("on", models.DateField)]
+    assert isinstance(Participation._meta.pk, models.UUIDField)
+
+
+@pytest.mark.django_db
+def test_the_anonymous_tables_are_without_rowid_on_sqlite():
+    if connection.vendor != "sqlite":
+        assert connection.vendor == "postgresql"  # no rowid there; physical order: docs/surveys.md
+        return
+    with connection.cursor() as cur:
+        for model in ANONYMOUS_TABLES:
+            cur.execute(
+                "SELECT sql FROM sqlite_master WHERE type='table' AND name=%s", [model._meta.db_table]
+            )
+            (sql,) = cur.fetchone()
+            assert sql.rstrip().upper().endswith("WITHOUT ROWID"), model
+            with pytest.raises(OperationalError):
+                cur.execute(f'SELECT rowid FROM "{model._meta.db_table}"')
+
+
+def spearman(xs: list[int], ys: list[int]) -> float:
+    n = len(xs)
+    d2 = sum((x - y) ** 2 for x, y in zip(xs, ys, strict=True))
+    return 1 - 6 * d2 / (n * (n * n - 1))
+
+
+def test_spearman_helper():
+    assert spearman([1, 2, 3, 4], [1, 2, 3, 4]) == 1
+    assert spearman([1, 2, 3, 4], [4, 3, 2, 1]) == -1
+
+
+def test_arrival_order_does_not_line_up_participation_and_responses(survey, city):
+    """200 households answer one after another, each with a distinct overall score pattern that tells us which
+    response is whose. Read back in every order the database offers (the model's default, by key, and on SQLite
+    the table's own storage order): the rank correlation with arrival stays near zero."""
+    households = add_households(city.estate, 200)
+    q1 = survey.questions.get(position=1).pk
+    arrival_of_participation: dict[str, int] = {}
+    arrival_of_response: dict[str, int] = {}
+    for i, household in enumerate(households):
+        services.submit_with_code(code=code_for(survey, household), answers=answers(survey))
+        p = Participation.objects.exclude(respondent_key__in=arrival_of_participation).get()
+        arrival_of_participation[p.respondent_key] = i
+        r = Response.objects.exclude(pk__in=arrival_of_response).get()
+        arrival_of_response[str(r.pk)] = i
+    assert Answer.objects.filter(question_id=q1).count() == 200
+
+    orders: list[tuple[list[str], list[str]]] = [
+        (
+            list(Participation.objects.values_list("respondent_key", flat=True)),
+            [str(pk) for pk in Response.objects.values_list("pk", flat=True)],
+        ),
+        (
+            list(Participation.objects.order_by("pk").values_list("respondent_key", flat=True)),
+            [str(pk) for pk in Response.objects.order_by("pk").values_list("pk", flat=True)],
+        ),
+    ]
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cur:
+            cur.execute("SELECT respondent_key FROM surveys_participation")
+            p_raw = [row[0] for row in cur.fetchall()]
+            cur.execute("SELECT id FROM surveys_response")
+            r_raw = [str(__import__("uuid").UUID(row[0])) for row in cur.fetchall()]
+        orders.append((p_raw, r_raw))
+    for p_order, r_order in orders:
+        p_arrivals = [arrival_of_participation[k] for k in p_order]
+        r_arrivals = [arrival_of_response[k] for k in r_order]
+        # position in the listing vs arrival, for each table; and the two listings against each other
+        rho_p = spearman(list(range(200)), p_arrivals)
+        rho_r = spearman(list(range(200)), r_arrivals)
+        rho_pr = spearman(p_arrivals, r_arrivals)
+        assert abs(rho_p) < 0.15 and abs(rho_r) < 0.15 and abs(rho_pr) < 0.15, (rho_p, rho_r, rho_pr)
+
+
+def test_answers_never_reach_the_logs_or_the_audit(survey, city, caplog):
+    secret = "我家楼道灯坏了三个月-独一无二的文字"
+    text_q = str(survey.questions.get(position=5).pk)
+    with caplog.at_level(logging.DEBUG):
+        services.submit_with_code(
+            code=code_for(survey, city.household), answers=answers(survey, **{text_q: secret})
+        )
+    assert secret not in caplog.text
+    assert not any(secret in str(e.data) for e in AuditEntry.objects.all())
+    assert Answer.objects.filter(text=secret).count() == 1
+
+
+# --- concurrency ----------------------------------------------------------------------------------------------
+
+
+def attempt(work: Callable[[int], object], i: int) -> object:
+    """work(i), retried while the in-memory SQLite test database's shared cache is locked by another writer (the
+    database file in production waits out its busy timeout instead; PostgreSQL never raises this)."""
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            return work(i)
+        except OperationalError as exc:
+            if connection.vendor != "sqlite" or "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.002)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_ten_concurrent_submissions_from_one_household_give_one_response(city, community_staff):
+    """Members of one household at once: some with the slip's code, two signed in, one staff member assisting."""
+    survey = services.open_survey(
+        actor=community_staff,
+        survey=services.create_survey(
+            actor=community_staff,
+            scope=city.tongxia,
+            title="并发",
+            questions=[services.QuestionSpec(kind="scale", text="满意吗")],
+        ),
+    )
+    q = str(survey.questions.get().pk)
+    code = code_for(survey, city.household)
+    first = make_user("member1", city.committee, Role.RESIDENT)
+    second = make_user("member2", city.committee, Role.RESIDENT)
+    for user in (first, second):
+        org_services.register_resident(actor=None, household=city.household, name=user.username, user=user)
+
+    def work(i: int) -> object:
+        if i == 0:
+            return services.submit_assisted(
+                actor=community_staff, survey=survey, respondent_id=city.household.pk, answers={q: 3}
+            )
+        if i in (1, 2):
+            return services.submit_with_account(actor=(first, second)[i - 1], survey=survey, answers={q: 4})
+        return services.submit_with_code(code=code, answers={q: 5})
+
+    barrier = threading.Barrier(10)
+    outcomes: list[str] = []
+    lock = threading.Lock()
+
+    def run(i: int) -> None:
+        try:
+            barrier.wait(timeout=30)
+            attempt(work, i)
+            outcome = "accepted"
+        except services.AlreadyAnswered as exc:
+            outcome = f"refused {exc.status}"
+        except Exception as exc:
+            outcome = f"{type(exc).__name__}: {exc}"
+        finally:
+            connection.close()
+        with lock:
+            outcomes.append(outcome)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(10)]
+    random.shuffle(threads)
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert Counter(outcomes) == {"accepted": 1, "refused 409": 9}, outcomes
+    assert Participation.objects.count() == 1
+    assert Response.objects.count() == 1
+    assert Answer.objects.count() == 1
+    assert AuditEntry.objects.filter(action="surveys.participate").count() == 1
+    assert Region.objects.filter(pk=Response.objects.get().community_id).get() == city.tongxia
