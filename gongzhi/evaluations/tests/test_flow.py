@@ -8,6 +8,8 @@ import io
 import json
 
 import pytest
+from typing import Any
+from django.test import Client
 from openpyxl import load_workbook
 
 from conftest import login
@@ -23,12 +25,19 @@ def test_office_sets_up_a_cycle_with_the_default_indicators(city, approval_offic
     assert client.get("/evaluations/cycles/new/").status_code == 200
     r = client.post(
         "/evaluations/cycles/new/",
-        {"name": "2026年度评估", "year": 2026, "period": "year", "scope": city.city.pk, "ratings_due": "2026-12-20"},
+        {
+            "name": "2026年度评估",
+            "year": 2026,
+            "period": "year",
+            "scope": city.city.pk,
+            "ratings_due": "2026-12-20",
+        },
     )
     assert r.status_code == 302
     cycle = Cycle.objects.get()
     weights = {
-        d: {i.key: i.weight for i in Indicator.objects.filter(cycle=cycle, direction=d)} for d in Direction.values
+        d: {i.key: i.weight for i in Indicator.objects.filter(cycle=cycle, direction=d)}
+        for d in Direction.values
     }
     assert weights["community"] == {"agreement": 20, "statutory": 20, "residents": 50, "units": 10}
     assert weights["department"] == {"guidance": 25, "service": 25, "interference": 25, "payment": 25}
@@ -46,7 +55,9 @@ def test_others_cannot_set_up_cycles(city, community_director, panel_member):
 
 def test_bad_cycle_input_is_refused(city, approval_officer):
     client = login(approval_officer)
-    r = client.post("/evaluations/cycles/new/", {"name": "", "year": "x", "period": "decade", "scope": city.city.pk})
+    r = client.post(
+        "/evaluations/cycles/new/", {"name": "", "year": "x", "period": "decade", "scope": city.city.pk}
+    )
     assert r.status_code == 422
     assert Cycle.objects.count() == 0
 
@@ -89,7 +100,7 @@ def test_weights_saved_through_the_page(city, approval_officer):
     assert com(cycle, "residents").weight == 60
 
 
-def _open(client, cycle):
+def _open(client: Client, cycle: Cycle) -> Any:
     return client.post(f"/evaluations/cycles/{cycle.pk}/move/", {"to": "open"})
 
 
@@ -105,7 +116,12 @@ def test_full_cycle(city, approval_officer, community_director, panel_member, ou
     assert director.get(f"/evaluations/cycles/{cycle.pk}/rate/").status_code == 200
     r = director.post(
         f"/evaluations/cycles/{cycle.pk}/rate/",
-        {"indicator": dep(cycle, "guidance").pk, "subject": city.dept.pk, "score": 80, "evidence": "培训到位"},
+        {
+            "indicator": dep(cycle, "guidance").pk,
+            "subject": city.dept.pk,
+            "score": 80,
+            "evidence": "培训到位",
+        },
     )
     assert r.status_code == 302
     # out of range and a rating for a community-direction indicator are refused
@@ -131,7 +147,12 @@ def test_full_cycle(city, approval_officer, community_director, panel_member, ou
     assert r.status_code == 422
     r = office.post(
         f"/evaluations/cycles/{cycle.pk}/rate/",
-        {"indicator": com(cycle, "statutory").pk, "subject": city.tongxia.pk, "score": 90, "evidence": "台账齐全"},
+        {
+            "indicator": com(cycle, "statutory").pk,
+            "subject": city.tongxia.pk,
+            "score": 90,
+            "evidence": "台账齐全",
+        },
     )
     assert r.status_code == 302
     assert Rating.objects.count() == 2
@@ -151,8 +172,15 @@ def test_full_cycle(city, approval_officer, community_director, panel_member, ou
     assert login(community_director).get(f"/evaluations/cycles/{cycle.pk}/review/").status_code == 404
 
     # adjustment needs a reason; the office cannot adjust
-    assert panel.post(f"/evaluations/scores/{score.pk}/adjust/", {"value": 70, "reason": ""}).status_code == 422
-    assert office.post(f"/evaluations/scores/{score.pk}/adjust/", {"value": 70, "reason": "核实有误"}).status_code == 403
+    assert (
+        panel.post(f"/evaluations/scores/{score.pk}/adjust/", {"value": 70, "reason": ""}).status_code == 422
+    )
+    assert (
+        office.post(
+            f"/evaluations/scores/{score.pk}/adjust/", {"value": 70, "reason": "核实有误"}
+        ).status_code
+        == 403
+    )
     r = panel.post(f"/evaluations/scores/{score.pk}/adjust/", {"value": 70, "reason": "走访核实培训只有一次"})
     assert r.status_code == 302
     score.refresh_from_db()
@@ -165,8 +193,6 @@ def test_full_cycle(city, approval_officer, community_director, panel_member, ou
     assert login(outsider).get(f"/evaluations/results/{cycle.pk}/").status_code == 404
     assert panel.post(f"/evaluations/cycles/{cycle.pk}/move/", {"to": "published"}).status_code == 403
     assert office.post(f"/evaluations/cycles/{cycle.pk}/move/", {"to": "published"}).status_code == 302
-
-    from django.test import Client
 
     anon = Client()
     page = anon.get(f"/evaluations/results/{cycle.pk}/")
@@ -185,7 +211,10 @@ def test_full_cycle(city, approval_officer, community_director, panel_member, ou
     assert {r["rank"] for r in api["departments"]} == {1, 2}
     assert api["adjustments"][0]["adjust_reason"] == "走访核实培训只有一次"
     # published is final: no more adjustments
-    assert panel.post(f"/evaluations/scores/{score.pk}/adjust/", {"value": 10, "reason": "再改一次"}).status_code == 409
+    assert (
+        panel.post(f"/evaluations/scores/{score.pk}/adjust/", {"value": 10, "reason": "再改一次"}).status_code
+        == 409
+    )
 
 
 def test_late_rating_is_flagged(city, approval_officer, community_director):
