@@ -6,9 +6,9 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+from typing import Any
 
 import pytest
-from typing import Any
 from django.test import Client
 from openpyxl import load_workbook
 
