@@ -11,6 +11,8 @@
 
 from ninja import NinjaAPI, Swagger
 
+from gongzhi.cleanup.api import public_router as cleanup_public_router
+from gongzhi.cleanup.api import router as cleanup_router
 from gongzhi.core.api import router as core_router
 from gongzhi.core.api_support import JsonOnlyParser, SessionAuth, TokenAuth, docs_gate, install_error_handlers
 from gongzhi.duties.api import public_router as duties_public_router
@@ -35,6 +37,8 @@ install_error_handlers(api)
 api.add_router("/", orgs_public_router, auth=None)
 api.add_router("/", core_router)
 api.add_router("/", orgs_router)
+api.add_router("/", cleanup_public_router, auth=None)
+api.add_router("/", cleanup_router)
 api.add_router("/duties/", duties_public_router, auth=None)
 api.add_router("/duties/", duties_router)
 api.add_router("/", evaluations_public_router, auth=None)

@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "gongzhi.orgs",
     "gongzhi.duties",
     "gongzhi.web",
+    "gongzhi.cleanup",  # after admissions (its demo and dashboard read admitted tasks)
     "gongzhi.funds",  # before agreements (its demo funds the budgets the agreements reserve from)
     "gongzhi.surveys",  # after orgs (its demo answers as demo-resident's household)
     "gongzhi.evaluations",  # after surveys, agreements and admissions (it reads their data)

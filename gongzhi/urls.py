@@ -12,6 +12,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("community/", include("gongzhi.orgs.urls")),
     path("lists/", include("gongzhi.duties.urls")),
+    path("cleanup/", include("gongzhi.cleanup.urls")),
     path("evaluations/", include("gongzhi.evaluations.urls")),
     path("funds/", include("gongzhi.funds.urls")),
     path("", include("gongzhi.web.urls")),

@@ -47,6 +47,9 @@ PUBLIC: tuple[str, ...] = (
     "api:duties_edition",
     "api:duties_diff",
     "api:duties_items",
+    # a community's admitted tasks (department, period, funding; no personal data): gongzhi.cleanup
+    "cleanup:public_community",
+    "api:cleanup_public_community",
     # published two-way evaluation results (after the third-party panel's sign-off): gongzhi.evaluations
     "evaluations:public_index",
     "evaluations:public_results",
