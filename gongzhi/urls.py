@@ -12,6 +12,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("community/", include("gongzhi.orgs.urls")),
     path("lists/", include("gongzhi.duties.urls")),
+    path("admissions/", include("gongzhi.admissions.urls")),
+    path("notifications/", include("gongzhi.core.notify_urls")),
     path("cleanup/", include("gongzhi.cleanup.urls")),
     path("evaluations/", include("gongzhi.evaluations.urls")),
     path("funds/", include("gongzhi.funds.urls")),

@@ -184,3 +184,51 @@ class CalendarDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date} {self.get_kind_display()}"
+
+
+class Notification(models.Model):
+    """One in-app notification for one user (gongzhi.core.notify). Mail goes out after commit: at once for users
+    who chose immediate mail, or in the daily digest (`gongzhi send_digests`)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
+    event = models.CharField(_("事件"), max_length=60)
+    title = models.CharField(_("标题"), max_length=200)
+    body = models.TextField(_("内容"), blank=True)
+    url = models.CharField(_("链接"), max_length=300, blank=True)
+    # Set for events that must reach a user only once (a due-date reminder); unique per user.
+    key = models.CharField(max_length=120, null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ("-created_at", "-id")
+        verbose_name = _("通知")
+        verbose_name_plural = _("通知")
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["user", "key"], name="notification_once_per_key"),
+        ]
+        indexes: ClassVar = [models.Index(fields=["user", "read_at"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class NotificationPreference(models.Model):
+    """How a user wants notifications mailed: at once, in a daily digest, or not at all (in-app only)."""
+
+    class Mail(models.TextChoices):
+        IMMEDIATE = "immediate", _("立即发送邮件")
+        DIGEST = "digest", _("每日汇总一封邮件")
+        NONE = "none", _("不发邮件,只在站内查看")
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="notification_preference")
+    mail = models.CharField(_("邮件提醒"), max_length=10, choices=Mail.choices, default=Mail.IMMEDIATE)
+    last_digest_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("通知设置")
+        verbose_name_plural = _("通知设置")
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.mail}"

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from gongzhi.core import audit, crypto
 from gongzhi.core.errors import Conflict, PermissionDenied, ValidationFailed
-from gongzhi.core.models import ApiToken, CalendarDay, CalendarYear, User
+from gongzhi.core.models import ApiToken, CalendarDay, CalendarYear, NotificationPreference, User
 from gongzhi.core.pii import is_mobile, normalize_phone
 
 
@@ -212,3 +212,33 @@ def record_api_token_use(*, token: ApiToken, min_interval_seconds: int = 60) -> 
         return
     ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     token.last_used_at = now
+
+
+# --- Notifications (the mechanism is gongzhi.core.notify) ------------------------------------------------------
+
+
+@transaction.atomic
+def mark_notifications_read(*, actor: User, ids: list[int] | None = None) -> int:
+    """Mark the actor's own notifications read (all unread ones when `ids` is None). Bookkeeping, not audited."""
+    from gongzhi.core.models import Notification
+
+    qs = Notification.objects.filter(user=actor, read_at__isnull=True)
+    if ids is not None:
+        qs = qs.filter(pk__in=ids)
+    return qs.update(read_at=timezone.now())
+
+
+@transaction.atomic
+def set_notification_preference(*, actor: User, mail: str) -> NotificationPreference:
+    """Immediate mail, a daily digest, or in-app only."""
+    if mail not in NotificationPreference.Mail.values:
+        raise ValidationFailed("请选择邮件提醒方式 / choose how to be mailed", fields={"mail": "invalid"})
+    pref, _ = NotificationPreference.objects.select_for_update().get_or_create(user=actor)
+    if pref.mail != mail:
+        old = pref.mail
+        pref.mail = mail
+        pref.save(update_fields=["mail"])
+        audit.record(
+            "core.notification.preference", actor=actor, target=actor, data={"from": old, "to": mail}
+        )
+    return pref
