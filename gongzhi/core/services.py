@@ -162,7 +162,8 @@ def create_api_token(*, actor: User, user: User, name: str) -> tuple[ApiToken, s
         )
     if any(unicodedata.category(ch) == "Cc" for ch in name):
         raise ValidationFailed(
-            "令牌名称不能含控制字符 / Token name may not contain control characters", fields={"name": "invalid"}
+            "令牌名称不能含控制字符 / Token name may not contain control characters",
+            fields={"name": "invalid"},
         )
     if actor.pk != user.pk and not actor.is_superuser:
         raise PermissionDenied("只能为自己创建令牌 / You can only create tokens for yourself")
