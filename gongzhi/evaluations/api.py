@@ -105,7 +105,7 @@ def evaluations_cycles(request: HttpRequest) -> list[dict[str, Any]]:
     "/evaluations/cycles", response={201: CycleOut, **ERRORS}, summary="设立评估周期 / set up a cycle"
 )
 @idempotent(status=201)
-def evaluations_create_cycle(request: HttpRequest, payload: CycleIn) -> dict[str, Any]:
+def evaluations_create_cycle(request: HttpRequest, payload: CycleIn) -> CycleOut:
     scope = Region.objects.filter(pk=payload.scope_id).first()
     if scope is None:
         raise ValidationFailed("未知的区域 / unknown region", fields={"scope_id": "unknown"})
@@ -117,7 +117,7 @@ def evaluations_create_cycle(request: HttpRequest, payload: CycleIn) -> dict[str
         name=payload.name,
         ratings_due=payload.ratings_due,
     )
-    return _cycle_out(cycle)
+    return CycleOut(**_cycle_out(cycle))
 
 
 @router.get("/evaluations/cycles/{pk}", response={200: CycleOut, **ERRORS}, summary="评估周期 / a cycle")

@@ -123,7 +123,7 @@ def test_cycle_state_machine(city, approval_officer, panel_member, community_dir
         @invariant()
         def adjustments_have_reasons(self) -> None:
             for s in Score.objects.filter(indicator__cycle=self.cycle, adjusted__isnull=False):
-                assert s.adjust_reason.strip() and 0 <= s.adjusted <= 100
+                assert s.adjust_reason.strip() and s.adjusted is not None and 0 <= s.adjusted <= 100
 
     run_state_machine_as_test(
         Cycles,
