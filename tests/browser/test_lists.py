@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from playwright.sync_api import Page
+from playwright.sync_api import FilePayload, Page
 
 from tests.browser.conftest import DemoServer
 from tests.browser.test_personas import horizontal_overflow, log_in
@@ -35,8 +35,8 @@ def test_resident_finds_out_from_a_phone_without_signing_in(page: Page) -> None:
 )
 def test_list_pages_fit_a_phone(page: Page, path: str) -> None:
     if path.endswith(".xlsx"):
-        response = page.request.get(path)
-        assert response.status == 200 and response.body()[:2] == b"PK"
+        download = page.request.get(path)
+        assert download.status == 200 and download.body()[:2] == b"PK"
         return
     response = page.goto(path)
     assert response is not None and response.status == 200
@@ -67,9 +67,8 @@ def test_officer_imports_publishes_and_sees_the_diff(page: Page, demo_server: De
     assert current is not None
     exported = page.request.get(current + "export.xlsx").body()
     page.goto("/lists/manage/")
-    page.locator("#id_workbook").set_input_files(
-        files=[{"name": "list.xlsx", "mimeType": "application/octet-stream", "buffer": exported}]
-    )
+    upload: FilePayload = {"name": "list.xlsx", "mimeType": "application/octet-stream", "buffer": exported}
+    page.locator("#id_workbook").set_input_files(files=[upload])
     with page.expect_navigation():
         page.get_by_role("button", name="导入").click()
     assert "草稿" in page.locator("main").inner_text()
