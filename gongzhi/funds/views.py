@@ -235,7 +235,15 @@ def totals(request: HttpRequest) -> HttpResponse:
     form, year = _totals_input(request)
     result = queries.totals(permissions.accounts_for_user(_user(request)), year=year)
     status = 400 if form.is_bound and not form.is_valid() else 200
-    context = {"form": form, "year": year, "totals": result}
+    # On a phone a row per account is long: the page lists the accounts that moved money, the export has all.
+    active = [r for r in result.rows if r.account.entry_count]
+    context = {
+        "form": form,
+        "year": year,
+        "totals": result,
+        "active": active,
+        "idle": len(result.rows) - len(active),
+    }
     return render(request, "funds/totals.html", context, status=status)
 
 

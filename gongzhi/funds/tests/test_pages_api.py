@@ -135,13 +135,17 @@ def test_open_budget_page(city, dept_finance):
     assert Account.objects.filter(kind="budget").count() == 1
 
 
-def test_totals_page_and_year_filter(budget, approval_officer, community_account, dept_finance):
+def test_totals_page_and_year_filter(
+    budget, approval_officer, community_account, other_community_account, dept_finance
+):
     services.pay(
         actor=dept_finance, from_account=budget, to_account=community_account, amount=70_000, ref="p"
     )
     client = login(approval_officer)
     html = client.get(reverse("funds:totals") + "?year=2026").content.decode()
     assert "铜陵市民政局 2026年度预算" in html and "999,300.00" in html and "700.00" in html
+    # an account that never moved money is counted, listed only in the export
+    assert "狮子山社区居委会 社区账户" not in html and "另有 1 个账户尚无收支" in html
     assert "铜陵市财政拨款" not in html  # the source is not an account anyone holds
     assert client.get(reverse("funds:totals") + "?year=abc").status_code == 400
     assert client.get(reverse("funds:totals_xlsx") + "?year=1").status_code == 400
