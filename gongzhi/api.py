@@ -21,6 +21,8 @@ from gongzhi.evaluations.api import public_router as evaluations_public_router
 from gongzhi.evaluations.api import router as evaluations_router
 from gongzhi.orgs.api import public_router as orgs_public_router
 from gongzhi.orgs.api import router as orgs_router
+from gongzhi.surveys.api import public_router as surveys_public_router
+from gongzhi.surveys.api import router as surveys_router
 
 api = NinjaAPI(
     title="gongzhi 共治 API",
@@ -41,6 +43,8 @@ api.add_router("/", cleanup_public_router, auth=None)
 api.add_router("/", cleanup_router)
 api.add_router("/duties/", duties_public_router, auth=None)
 api.add_router("/duties/", duties_router)
+api.add_router("/surveys/", surveys_public_router, auth=None)
+api.add_router("/surveys/", surveys_router)
 api.add_router("/", evaluations_public_router, auth=None)
 api.add_router("/", evaluations_router)
 api.add_router("/", "gongzhi.funds.api.router")  # the funds ledger (/api/funds/…)

@@ -17,5 +17,6 @@ urlpatterns = [
     path("cleanup/", include("gongzhi.cleanup.urls")),
     path("evaluations/", include("gongzhi.evaluations.urls")),
     path("funds/", include("gongzhi.funds.urls")),
+    path("", include("gongzhi.surveys.urls")),  # /s/<code>/ (short, for QR codes) and /surveys/
     path("", include("gongzhi.web.urls")),
 ]

@@ -559,7 +559,7 @@ def invitation_slips(*, actor: User, survey: Survey, community: Region) -> list[
 @transaction.atomic
 def reissue_invitation(*, actor: User, survey: Survey, respondent_id: int) -> Slip:
     """A new code for one household (or unit) whose slip was lost: the old code stops working."""
-    community_id = _respondent_community(survey, respondent_id)
+    community_id = respondent_community(survey, respondent_id)
     community = Region.objects.get(pk=community_id)
     if not permissions.can_print_invitations(actor, survey, community):
         raise PermissionDenied(
@@ -585,7 +585,7 @@ def reissue_invitation(*, actor: User, survey: Survey, respondent_id: int) -> Sl
     return Slip(label=label, code=code, community=community.name)
 
 
-def _respondent_community(survey: Survey, respondent_id: int) -> int:
+def respondent_community(survey: Survey, respondent_id: int) -> int:
     if survey.for_units:
         unit = Organization.objects.filter(pk=respondent_id, kind=OrgKind.UNIT).first()
         if unit is None:
@@ -802,7 +802,7 @@ def submit_assisted(
 ) -> Receipt:
     """Community staff enter the answers of a household (or unit) of their own community that has no phone; the
     participation is marked as assisted and names the staff member (the response does not)."""
-    community_id = _respondent_community(survey, respondent_id)
+    community_id = respondent_community(survey, respondent_id)
     if not permissions.can_assist(actor, survey, community_id):
         raise PermissionDenied("只能为本社区的住户代录 / you may enter answers for your own community only")
     return _record(

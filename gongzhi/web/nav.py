@@ -59,6 +59,14 @@ NAV: tuple[NavItem, ...] = (
     NavItem(_("双向评估"), "evaluations:home", Cap.MANAGE_COMMUNITY),
     NavItem(_("双向评估"), "evaluations:home", Cap.REVIEW_EVALUATIONS),
     NavItem(_("评估结果"), "evaluations:public_index"),
+    # 问卷调查 (gongzhi.surveys): anyone with a household code answers; residents answer for their household;
+    # the office and community staff run surveys; the office, authority and panel read the aggregates.
+    NavItem(_("填写问卷"), "surveys:enter"),
+    NavItem(_("我家的问卷"), "surveys:mine", Cap.TAKE_PART),
+    NavItem(_("问卷调查"), "surveys:index", Cap.MANAGE_COMMUNITY),
+    NavItem(_("问卷调查"), "surveys:index", Cap.EXAMINE_REQUESTS),
+    NavItem(_("问卷调查"), "surveys:index", Cap.DECIDE_REQUESTS),
+    NavItem(_("问卷调查"), "surveys:index", Cap.REVIEW_EVALUATIONS),
     # 经费账本 (gongzhi.funds): department finance funds its budget and pays; communities and providers see what
     # arrived; the approval office sees the city totals.
     NavItem(_("经费账本"), "funds:home", Cap.PAY_INSTALMENTS),

@@ -56,6 +56,9 @@ PUBLIC: tuple[str, ...] = (
     "evaluations:public_report",
     "evaluations:public_export",
     "api:evaluations_public_results",
+    # survey answering without an account: the code-entry page and the questionnaire behind a code (gongzhi.surveys)
+    "surveys:enter",
+    "surveys:answer_code",
 ) + (
     # API documentation and schema: public outside production, staff only in production
     ("api:openapi-json", "api:openapi-view") if settings.GONGZHI_API_DOCS_PUBLIC else ()
@@ -64,6 +67,11 @@ PUBLIC: tuple[str, ...] = (
 PUBLIC_UNSAFE: tuple[str, ...] = (
     "core:login",  # the sign-in form itself
     "set_language",  # the language switch stores a cookie, nothing else
+    # answering a survey with a household's code (rate-limited per address; gongzhi.surveys)
+    "surveys:enter",
+    "surveys:answer_code",
+    "api:surveys_questionnaire",
+    "api:surveys_answer_by_code",
 )
 
 

@@ -74,7 +74,7 @@ def code_for(survey: Survey, household: Household) -> str:
 
 
 def answers(
-    survey: Survey, overall: int = 4, service: int = 3, choice: int = 0, **extra: Any
+    survey: Survey, overall: int = 4, service: int = 3, choice: int = 0, extra: dict[str, Any] | None = None
 ) -> dict[str, Any]:
     qs = {q.position: q for q in survey.questions.all()}
     out: dict[str, Any] = {
@@ -82,5 +82,5 @@ def answers(
         str(qs[2].pk): service,
         str(qs[3].pk): choice,
     }
-    out.update(extra)
+    out.update(extra or {})
     return out

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import statistics
+from typing import Any
 
 import pytest
 
@@ -13,7 +14,7 @@ from gongzhi.surveys.models import Question
 from gongzhi.surveys.tests.conftest import add_households, answers, code_for
 
 
-def fill(survey, households, values, choices=None):
+def fill(survey: Any, households: Any, values: list[int], choices: list[int] | None = None) -> None:
     for i, (household, value) in enumerate(zip(households, values, strict=True)):
         choice = choices[i] if choices else 0
         services.submit_with_code(
@@ -33,6 +34,7 @@ def test_score_cell_matches_a_hand_computation():
     values = [5, 4, 4, 3, 5, 2, 4]
     cell = queries.score_cell(len(values), sum(values), sum(v * v for v in values), None)
     sd = statistics.stdev(values)
+    assert cell.mean is not None and cell.margin is not None
     assert cell.mean == pytest.approx(statistics.mean(values))
     assert cell.sd == pytest.approx(sd)
     assert cell.margin == pytest.approx(2.4469 * sd / math.sqrt(7))
@@ -147,10 +149,10 @@ def test_comments_only_from_five_and_sorted(survey, city):
     households = add_households(city.estate, 5)
     for i, h in enumerate(households[:4]):
         services.submit_with_code(
-            code=code_for(survey, h), answers=answers(survey, **{str(text_q.pk): f"意见{4 - i}"})
+            code=code_for(survey, h), answers=answers(survey, extra={str(text_q.pk): f"意见{4 - i}"})
         )
     assert queries.comments(text_q) is None
     services.submit_with_code(
-        code=code_for(survey, households[4]), answers=answers(survey, **{str(text_q.pk): "意见0"})
+        code=code_for(survey, households[4]), answers=answers(survey, extra={str(text_q.pk): "意见0"})
     )
     assert queries.comments(text_q) == ["意见0", "意见1", "意见2", "意见3", "意见4"]

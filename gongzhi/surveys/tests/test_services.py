@@ -230,7 +230,7 @@ def test_code_collisions_move_to_the_next_generation(survey, city, monkeypatch):
 def test_answer_with_a_code_records_participation_and_an_anonymous_response(survey, city):
     code = code_for(survey, city.household)
     receipt = services.submit_with_code(
-        code=code, answers=answers(survey, **{str(survey.questions.get(position=4).pk): [0, 2]})
+        code=code, answers=answers(survey, extra={str(survey.questions.get(position=4).pk): [0, 2]})
     )
     assert receipt == services.Receipt(survey=survey, replayed=False)
     p = Participation.objects.get()
