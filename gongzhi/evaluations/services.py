@@ -398,11 +398,34 @@ def adjust_score(*, actor: User, score: Score, value: Any, reason: str) -> Score
 
 @transaction.atomic
 def send_reminders(*, actor: User, cycle: Cycle) -> int:
-    """Remind the community staff who have not rated every department yet (one reminder per person per day)."""
+    """The office reminds the community staff who have not rated every department yet."""
     if not permissions.can_manage_cycle(actor, cycle):
         raise _deny("只有审批办可以发送提醒 / only the approval office sends reminders")
     if cycle.status != Cycle.Status.OPEN:
         raise Conflict("评估周期不在评分阶段 / the cycle is not taking ratings")
+    return _remind(cycle, actor)
+
+
+REMIND_DAYS = 7
+
+
+@transaction.atomic
+def send_due_reminders(*, on: dt.date | None = None) -> int:
+    """The scheduled reminder (management command `evaluation_reminders`, daily): every open cycle whose rating
+    deadline is within REMIND_DAYS days."""
+    today = on or timezone.localdate()
+    sent = 0
+    for cycle in Cycle.objects.filter(
+        status=Cycle.Status.OPEN,
+        ratings_due__gte=today,
+        ratings_due__lte=today + dt.timedelta(days=REMIND_DAYS),
+    ):
+        sent += _remind(cycle, None)
+    return sent
+
+
+def _remind(cycle: Cycle, actor: User | None) -> int:
+    """Notify the staff of committees that have not rated every department (one reminder per person per day)."""
     rated_inds = cycle.indicators.filter(direction=Direction.DEPARTMENT, source=Source.RATED).count()
     expected = rated_inds * departments_of(cycle).count()
     community_ids = set(communities_of(cycle).values_list("pk", flat=True))

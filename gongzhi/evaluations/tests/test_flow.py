@@ -257,3 +257,23 @@ def test_reminders_reach_community_staff(city, approval_officer, community_direc
     office.post(f"/evaluations/cycles/{cycle.pk}/remind/")
     assert Notification.objects.filter(user=community_director, event="evaluations.reminder").count() == 1
     assert login(community_director).post(f"/evaluations/cycles/{cycle.pk}/remind/").status_code == 403
+
+
+def test_scheduled_reminders_before_the_deadline(city, approval_officer, community_director):
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from gongzhi.core.models import Notification
+    from gongzhi.evaluations import services
+
+    cycle = make_cycle(city, approval_officer)
+    services.move_cycle(actor=approval_officer, cycle=cycle, to="open")
+    assert services.send_due_reminders(on=dt.date(2026, 12, 1)) == 0  # a month before: nothing
+    Cycle.objects.filter(pk=cycle.pk).update(ratings_due=timezone.localdate() + dt.timedelta(days=3))
+    out = StringIO()
+    call_command("evaluation_reminders", stdout=out)
+    assert "reminders sent: 1" in out.getvalue()
+    call_command("evaluation_reminders", stdout=StringIO())
+    assert Notification.objects.filter(user=community_director, event="evaluations.reminder").count() == 1
