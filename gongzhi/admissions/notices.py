@@ -202,3 +202,73 @@ def report_advanced(report: InformalTaskReport) -> None:
             url=url,
             exclude=_actor(report, "handled_by"),
         )
+
+
+# --- due dates (gongzhi admission_reminders, daily) ------------------------------------------------------------
+
+REMIND_WORKDAYS = 2
+
+
+def due_reminders() -> dict[str, int]:
+    """Send the day's due-date reminders; each reaches a user at most once (notification keys)."""
+    from gongzhi.admissions import precheck
+    from gongzhi.core import workdays
+
+    today = precheck.today()
+    soon, _cal = workdays.add_workdays(today, REMIND_WORKDAYS)
+    counts = {"decisions": 0, "funding": 0, "starts": 0}
+    waiting = TaskRequest.objects.filter(
+        status__in=[TaskRequest.Status.SUBMITTED, TaskRequest.Status.UNDER_REVIEW], decision_due__lte=soon
+    ).select_related("department", "department__region")
+    for req in waiting:
+        overdue = req.decision_due is not None and req.decision_due < today
+        to = (
+            office_users(req.department.region)
+            if req.status == TaskRequest.Status.SUBMITTED
+            else authority_users(req.department.region)
+        )
+        label = "已逾期" if overdue else "即将到期"
+        counts["decisions"] += len(
+            notify.send(
+                to,
+                event="admissions.request.decision_due",
+                title=f"准入决定{label}:{req.title} / decision {'overdue' if overdue else 'due soon'}",
+                body=f"应于 {req.decision_due} 前作出决定。",
+                url=_url("request_detail", req.pk),
+                key=f"admissions.decision_due:{req.pk}:{req.status}:{'overdue' if overdue else 'soon'}",
+            )
+        )
+    unpaid = AdmittedTask.objects.filter(
+        status=AdmittedTask.Status.ACTIVE, funding_due__lt=today, funding_required_fen__gt=0
+    ).select_related("department", "community")
+    for task in unpaid:
+        if task.funding_received_fen >= task.funding_required_fen:
+            continue
+        counts["funding"] += len(
+            notify.send(
+                [*department_users(task.department), *community_users([task.community_id])],
+                event="admissions.task.funding_overdue",
+                title=f"经费逾期未到位:{task.title} · {task.community.name} / funding overdue",
+                body=(
+                    f"应于 {task.funding_due} 前到位 {task.funding_required_yuan} 元,已到位 {task.funding_received_yuan} 元。"
+                    "社区可依规拒绝该项工作。"
+                ),
+                url=_url("task_detail", task.pk),
+                key=f"admissions.funding_overdue:{task.pk}",
+            )
+        )
+    starting = AdmittedTask.objects.filter(
+        status=AdmittedTask.Status.ACTIVE, starts_on__gte=today, starts_on__lte=soon
+    ).select_related("department", "community")
+    for task in starting:
+        counts["starts"] += len(
+            notify.send(
+                community_users([task.community_id]),
+                event="admissions.task.starting",
+                title=f"准入事项即将开始:{task.title} / admitted task starts soon",
+                body=_task_summary(task),
+                url=_url("task_detail", task.pk),
+                key=f"admissions.task_starting:{task.pk}",
+            )
+        )
+    return counts

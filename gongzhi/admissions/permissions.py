@@ -126,6 +126,12 @@ def may_decide(user: Any) -> bool:
 
 
 def may_see_requests(user: Any) -> bool:
+    # departments (their own), the authority (its region), communities (the requests admitted for them)
+    return bool(department_ids(user)) or is_authority(user) or bool(inbox_communities(user))
+
+
+def may_follow_tasks(user: Any) -> bool:
+    # the departments that asked for admitted tasks and the authority that admitted them
     return bool(department_ids(user)) or is_authority(user)
 
 

@@ -407,7 +407,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
 def task_list(request: HttpRequest) -> HttpResponse:
     user = request.user
     _require(
-        permissions.may_see_requests(user),
+        permissions.may_follow_tasks(user),
         _("只有部门和审批机构可以查看 / departments and the authority only"),
     )
     qs = permissions.tasks_for_user(user).order_by("-admitted_at", "community__code")
