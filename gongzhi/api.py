@@ -11,6 +11,8 @@
 
 from ninja import NinjaAPI, Swagger
 
+from gongzhi.agreements.api import public_router as agreements_public_router
+from gongzhi.agreements.api import router as agreements_router
 from gongzhi.cleanup.api import public_router as cleanup_public_router
 from gongzhi.cleanup.api import router as cleanup_router
 from gongzhi.core.api import router as core_router
@@ -45,6 +47,12 @@ api.add_router("/duties/", duties_public_router, auth=None)
 api.add_router("/duties/", duties_router)
 api.add_router("/surveys/", surveys_public_router, auth=None)
 api.add_router("/surveys/", surveys_router)
+api.add_router("/agreements/", agreements_public_router, auth=None)
+api.add_router("/agreements/", agreements_router)
 api.add_router("/", evaluations_public_router, auth=None)
 api.add_router("/", evaluations_router)
 api.add_router("/", "gongzhi.funds.api.router")  # the funds ledger (/api/funds/…)
+api.add_router("/", "gongzhi.admissions.api.router")  # 准入 · 拒绝权 · 摊派举报 (/api/admissions/…)
+api.add_router(
+    "/", "gongzhi.core.notify_api.router"
+)  # the signed-in user's notifications (/api/notifications)

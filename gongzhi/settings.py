@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "gongzhi.web",
     "gongzhi.cleanup",  # after admissions (its demo and dashboard read admitted tasks)
     "gongzhi.funds",  # before agreements (its demo funds the budgets the agreements reserve from)
+    "gongzhi.agreements",  # after admissions and funds (its demo drafts from admitted tasks, reserves budgets)
     "gongzhi.surveys",  # after orgs (its demo answers as demo-resident's household)
     "gongzhi.evaluations",  # after surveys, agreements and admissions (it reads their data)
 ]
@@ -228,7 +229,6 @@ GONGZHI_APPROVAL_AUTHORITY_NAME = os.environ.get(
 )
 GONGZHI_API_DOCS_PUBLIC = not PRODUCTION
 
-TASKS = {"default": {"BACKEND": "django_tasks_db.backend.DatabaseBackend"}}
 # Admission (准入): submit ≥ 30 working days before the start; the authority decides within 15 (西城 2018).
 ADMISSION_LEAD_WORKDAYS = int(os.environ.get("GONGZHI_ADMISSION_LEAD_WORKDAYS", 30))
 ADMISSION_DECISION_WORKDAYS = int(os.environ.get("GONGZHI_ADMISSION_DECISION_WORKDAYS", 15))
@@ -240,6 +240,7 @@ EMAIL_PORT = int(os.environ.get("GONGZHI_EMAIL_PORT", 25))
 DEFAULT_FROM_EMAIL = os.environ.get("GONGZHI_FROM_EMAIL", "gongzhi@localhost")
 GONGZHI_SITE_URL = os.environ.get("GONGZHI_SITE_URL", "")
 
+TASKS = {"default": {"BACKEND": "django_tasks_db.backend.DatabaseBackend"}}
 
 # The list matcher's thresholds (gongzhi/duties/matcher.py; scores are 0–1). See docs/benchmarks.md.
 DUTIES_MATCHER = {

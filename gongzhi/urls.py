@@ -16,6 +16,7 @@ urlpatterns = [
     path("notifications/", include("gongzhi.core.notify_urls")),
     path("cleanup/", include("gongzhi.cleanup.urls")),
     path("evaluations/", include("gongzhi.evaluations.urls")),
+    path("agreements/", include("gongzhi.agreements.urls")),
     path("funds/", include("gongzhi.funds.urls")),
     path("", include("gongzhi.surveys.urls")),  # /s/<code>/ (short, for QR codes) and /surveys/
     path("", include("gongzhi.web.urls")),

@@ -337,8 +337,17 @@ def agreements_summary(request: HttpRequest) -> dict[str, Any]:
 
 @router.get("/export.xlsx", response={200: None, **ERRORS}, summary="导出协议 xlsx / agreements as xlsx")
 def agreements_export(request: HttpRequest) -> HttpResponse:
+    user = current_user(request)
+    if not (
+        permissions.department_ids(user)
+        or permissions.may_use_party_page(user)
+        or permissions.is_authority(user)
+    ):
+        raise PermissionDenied(
+            "只有协议双方和审批机构可以导出 / only the parties and the approval office export"
+        )
     response = HttpResponse(
-        xlsx.export(permissions.agreements_for_user(current_user(request))),
+        xlsx.export(permissions.agreements_for_user(user)),
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
     response["Content-Disposition"] = 'attachment; filename="agreements.xlsx"'

@@ -396,6 +396,7 @@ class Instalment(models.Model):
     amount_fen = models.BigIntegerField(_("应付金额(分)"))
     paid_fen = models.BigIntegerField(_("已付金额(分)"), default=0)
     flagged_on = models.DateField(_("最近逾期提醒"), null=True, blank=True)
+    flagged_paid_fen = models.BigIntegerField(_("提醒时已付(分)"), null=True, blank=True)
 
     class Meta:
         ordering = ("agreement_id", "seq")

@@ -373,11 +373,14 @@ def create_agreement(
         created_by=actor,
     )
     added = _add_tasks(agreement, version, list(eligible_tasks(agreement)))
+    # the contact person: the one named in the admission request, else the person drafting
     first = next((t.admitted_task for t in added if t.admitted_task is not None), None)
     if first is not None and first.request.contact_name:
         version.contact_name = first.request.contact_name[:60]
         version.contact_phone = first.request.contact_phone[:30]
-        version.save(update_fields=["contact_name", "contact_phone"])
+    else:
+        version.contact_name = (actor.display_name or actor.get_username())[:60]
+    version.save(update_fields=["contact_name", "contact_phone"])
     audit.record(
         "agreements.agreement.create",
         actor=actor,
@@ -1465,16 +1468,16 @@ def overdue_instalments(on: dt.date | None = None) -> QuerySet[Instalment]:
 
 @transaction.atomic
 def flag_overdue_instalments(*, actor: User | None = None, on: dt.date | None = None) -> list[Instalment]:
-    """Tell both sides and the approval office about each overdue or short instalment (once per instalment and
-    amount paid). Run daily (`gongzhi flag_overdue_instalments`)."""
+    """Tell both sides and the approval office about each overdue or short instalment: once when it falls
+    overdue, again after each part payment that leaves it short. Run daily (`gongzhi flag_overdue_instalments`)."""
     on = on or today()
     flagged: list[Instalment] = []
     for inst in overdue_instalments(on).select_for_update():
-        if inst.flagged_on == on:
-            continue
+        if inst.flagged_on is not None and inst.flagged_paid_fen == inst.paid_fen:
+            continue  # already told, and nothing was paid since
         notices.overdue(inst, short=inst.paid_fen > 0, on=on.isoformat())
-        inst.flagged_on = on
-        inst.save(update_fields=["flagged_on"])
+        inst.flagged_on, inst.flagged_paid_fen = on, inst.paid_fen
+        inst.save(update_fields=["flagged_on", "flagged_paid_fen"])
         flagged.append(inst)
     if flagged:
         audit.record(

@@ -46,6 +46,17 @@ NAV: tuple[NavItem, ...] = (
     NavItem(_("社区工作清单"), "duties:index"),
     NavItem(_("清单管理"), "duties:manage", Cap.EDIT_LISTS),
     NavItem(_("居民信息"), "orgs:resident_list", Cap.MANAGE_COMMUNITY),
+    # 准入 · 拒绝权 (gongzhi.admissions): departments file, the office examines, the authority decides; communities
+    # see what was admitted for them, refuse and report.
+    NavItem(_("准入申请"), "admissions:request_list", Cap.FILE_TASK_REQUESTS),
+    NavItem(_("准入审查"), "admissions:request_list", Cap.EXAMINE_REQUESTS),
+    NavItem(_("准入决定"), "admissions:request_list", Cap.DECIDE_REQUESTS),
+    NavItem(_("准入事项"), "admissions:inbox", Cap.MANAGE_COMMUNITY),
+    NavItem(_("拒绝记录"), "admissions:refusal_list", Cap.REFUSE_TASKS),
+    NavItem(_("拒绝记录"), "admissions:refusal_list", Cap.FILE_TASK_REQUESTS),
+    NavItem(_("摊派举报"), "admissions:report_list", Cap.REFUSE_TASKS),
+    NavItem(_("摊派督办"), "admissions:report_list", Cap.EXAMINE_REQUESTS),
+    NavItem(_("通知"), "notifications:list", AUTH),
     # 减事务、减牌子 (gongzhi.cleanup): the office runs campaigns, communities register plaques and inventories,
     # departments follow the tasks attributed to them.
     NavItem(_("减负清理"), "cleanup:home", Cap.EXAMINE_REQUESTS),
@@ -67,6 +78,14 @@ NAV: tuple[NavItem, ...] = (
     NavItem(_("问卷调查"), "surveys:index", Cap.EXAMINE_REQUESTS),
     NavItem(_("问卷调查"), "surveys:index", Cap.DECIDE_REQUESTS),
     NavItem(_("问卷调查"), "surveys:index", Cap.REVIEW_EVALUATIONS),
+    # 委托协议 · 费随事转 (gongzhi.agreements): departments draft, sign and pay; communities and providers sign,
+    # report and watch the money arrive; the approval office oversees and keeps the templates.
+    NavItem(_("委托协议"), "agreements:department", Cap.FILE_TASK_REQUESTS),
+    NavItem(_("委托协议"), "agreements:department", Cap.PAY_INSTALMENTS),
+    NavItem(_("委托协议"), "agreements:party", Cap.MANAGE_COMMUNITY),
+    NavItem(_("购买服务协议"), "agreements:party", Cap.TAKE_SERVICES),
+    NavItem(_("协议与经费"), "agreements:office", Cap.EXAMINE_REQUESTS),
+    NavItem(_("协议与经费"), "agreements:office", Cap.DECIDE_REQUESTS),
     # 经费账本 (gongzhi.funds): department finance funds its budget and pays; communities and providers see what
     # arrived; the approval office sees the city totals.
     NavItem(_("经费账本"), "funds:home", Cap.PAY_INSTALMENTS),

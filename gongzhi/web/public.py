@@ -50,6 +50,9 @@ PUBLIC: tuple[str, ...] = (
     # a community's admitted tasks (department, period, funding; no personal data): gongzhi.cleanup
     "cleanup:public_community",
     "api:cleanup_public_community",
+    # a community's agreement money: received per agreement and per quarter (organizations and amounts, no people)
+    "agreements:public_community",
+    "api:agreements_public_community",
     # published two-way evaluation results (after the third-party panel's sign-off): gongzhi.evaluations
     "evaluations:public_index",
     "evaluations:public_results",

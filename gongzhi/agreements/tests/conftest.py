@@ -14,6 +14,7 @@ import pytest
 from django.test import Client
 
 from conftest import City, make_user
+from gongzhi.admissions import precheck
 from gongzhi.admissions.models import AdmittedTask, TaskRequest
 from gongzhi.agreements import queries, services
 from gongzhi.agreements.models import Agreement, Version
@@ -33,6 +34,7 @@ MEETING = dt.date(2027, 1, 20)
 def _fixed_today(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(services, "today", lambda: TODAY)
     monkeypatch.setattr(queries, "today", lambda: TODAY)
+    monkeypatch.setattr(precheck, "today", lambda: TODAY)  # the admission refusal's clock
 
 
 @pytest.fixture(autouse=True)
@@ -89,7 +91,7 @@ def admit(
         description=f"{title}:按要求入户核查并公示。",
         kind=TaskRequest.Kind.ONGOING,
         starts_on=starts_on,
-        ends_on=dt.date(YEAR, 12, 31),
+        ends_on=dt.date(starts_on.year, 12, 31),
         funding_fen=funding,
         contact_name="王科长",
         contact_phone="0562-2800000",
@@ -155,6 +157,7 @@ def draft(city: City, p: People) -> Agreement:
 def sent(city: City, p: People) -> Agreement:
     agreement = draft(city, p)
     services.send_agreement(actor=p.clerk, agreement=agreement)
+    agreement.refresh_from_db()
     return agreement
 
 
