@@ -396,6 +396,8 @@ def _burden(b: queries.Burden) -> BurdenOut:
         upheld_reports=b.upheld_reports,
         tasks_before=b.tasks_before,
         tasks_after=b.tasks_after,
+        task_forms_before=b.task_forms_before,
+        task_forms_after=b.task_forms_after,
         plaques_before=b.plaques_before,
         plaques_after=b.plaques_after,
     )

@@ -15,7 +15,7 @@ from datetime import date
 from typing import Any
 
 import chinese_calendar
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Q, QuerySet, Sum
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -161,6 +161,8 @@ class Burden:
     upheld_reports: int = 0
     tasks_before: int = 0
     tasks_after: int = 0
+    task_forms_before: int = 0  # forms a month the inventoried tasks demand, before and after the clean-up
+    task_forms_after: int = 0
     plaques_before: int = 0
     plaques_after: int = 0
 
@@ -176,6 +178,8 @@ class Burden:
             "upheld_reports",
             "tasks_before",
             "tasks_after",
+            "task_forms_before",
+            "task_forms_after",
             "plaques_before",
             "plaques_after",
         ):
@@ -233,15 +237,20 @@ def _latest_by_community(raw: Iterable[dict[str, Any]], community_key: str) -> d
 def _task_figures(
     community_ids: set[int], department_id: int | None = None, *, closed_only: bool = False
 ) -> dict[tuple[int, int], list[int]]:
-    """{(community, department): [before, after]} from each community's latest task campaign."""
+    """{(community, department): [before, after, forms a month before, forms a month after]} from each
+    community's latest task campaign."""
     qs = CarriedTask.objects.filter(community_id__in=community_ids).exclude(
         campaign__status=Campaign.Status.CANCELLED
     )
     if closed_only:
         qs = qs.filter(campaign__status=Campaign.Status.CLOSED)
-    raw = list(qs.values("community_id", "campaign_id", "department_id", "decision").annotate(n=Count("id")))
+    raw = list(
+        qs.values("community_id", "campaign_id", "department_id", "decision").annotate(
+            n=Count("id"), forms=Sum("forms_per_month")
+        )
+    )
     latest = _latest_by_community(raw, "community_id")
-    out: dict[tuple[int, int], list[int]] = defaultdict(lambda: [0, 0])
+    out: dict[tuple[int, int], list[int]] = defaultdict(lambda: [0, 0, 0, 0])
     for item in raw:
         if item["campaign_id"] != latest[item["community_id"]]:
             continue
@@ -249,8 +258,10 @@ def _task_figures(
             continue
         figures = out[(item["community_id"], item["department_id"] or NO_DEPARTMENT)]
         figures[0] += item["n"]
+        figures[2] += item["forms"] or 0
         if item["decision"] in CarriedTask.KEPT:
             figures[1] += item["n"]
+            figures[3] += item["forms"] or 0
     return out
 
 
@@ -327,10 +338,14 @@ def _figures(community_ids: set[int], department_id: int | None = None) -> dict[
         cell(row["community_id"], row["department_id"]).upheld_reports += row["n"]
     for row in plaques.values("community_id", "issuer_id").annotate(n=Count("id")):
         cell(row["community_id"], row["issuer_id"]).plaques += row["n"]
-    for (community, department), (before, after) in _task_figures(community_ids, department_id).items():
+    for (community, department), (before, after, forms_before, forms_after) in _task_figures(
+        community_ids, department_id
+    ).items():
         b = cell(community, department)
         b.tasks_before += before
         b.tasks_after += after
+        b.task_forms_before += forms_before
+        b.task_forms_after += forms_after
     for (community, department), (before, after) in _plaque_figures(community_ids, department_id).items():
         b = cell(community, department)
         b.plaques_before += before

@@ -175,6 +175,8 @@ class BurdenOut(Schema):
     upheld_reports: int
     tasks_before: int
     tasks_after: int
+    task_forms_before: int
+    task_forms_after: int
     plaques_before: int
     plaques_after: int
 

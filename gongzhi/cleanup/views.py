@@ -652,6 +652,8 @@ HEADER = (
     "查实摊派",
     "事项清理前",
     "事项清理后",
+    "事项报表清理前(份/月)",
+    "事项报表清理后(份/月)",
     "牌子清理前",
     "牌子清理后",
 )
@@ -670,6 +672,8 @@ def _row(b: queries.Burden) -> list[Any]:
         b.upheld_reports,
         b.tasks_before,
         b.tasks_after,
+        b.task_forms_before,
+        b.task_forms_after,
         b.plaques_before,
         b.plaques_after,
     ]

@@ -102,6 +102,7 @@ def burden(city, approval_officer, community_director, lists):
         community=city.tongxia,
         title="调解民间纠纷",
         department=city.dept,
+        forms_per_month=1,
     )
     add(
         actor=approval_officer,
@@ -109,6 +110,7 @@ def burden(city, approval_officer, community_director, lists):
         community=city.tongxia,
         title="为居民出具无犯罪记录证明",
         department=city.dept,
+        forms_per_month=3,
     )
     add(
         actor=approval_officer,
@@ -137,6 +139,7 @@ def test_region_dashboards_match_the_data(city, approval_officer, burden):
     assert total.refusals == 1
     assert total.upheld_reports == 1
     assert (total.tasks_before, total.tasks_after) == (4, 2)
+    assert (total.task_forms_before, total.task_forms_after) == (4, 1)
     assert [r.label for r in board.rows] == ["铜官区"]
     district = queries.region_dashboard(city.district)
     rows = {r.label: r for r in district.rows}
@@ -198,6 +201,8 @@ def test_xlsx_export_carries_the_same_numbers(city, approval_officer, dept_clerk
     assert body["铜霞社区"][1] == 1
     assert body["铜霞社区"][header.index("拒绝")] == 1
     assert body["铜官区"][header.index("事项清理前")] == 4
+    assert body["铜官区"][header.index("事项报表清理前(份/月)")] == 4
+    assert body["铜官区"][header.index("事项报表清理后(份/月)")] == 1
     assert wb.sheetnames[1] == "部门"
     dept = login(dept_clerk).get(reverse("cleanup:dashboard_department_xlsx", args=[city.dept.pk]))
     assert dept.status_code == 200
