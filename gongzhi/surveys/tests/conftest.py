@@ -84,3 +84,11 @@ def answers(
     }
     out.update(extra or {})
     return out
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits() -> None:
+    """The rate limiter counts in the cache: every test starts with a clean slate."""
+    from django.core.cache import cache
+
+    cache.clear()
