@@ -76,6 +76,27 @@ def _audit_triggers_active(request: pytest.FixtureRequest) -> Iterator[None]:
             cur.execute("INSERT INTO gongzhi_audit_maintenance (reason) VALUES ('test flush')")
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hasher(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Hash test passwords with MD5: Argon2 (100 MiB, by design slow) on every persona made the suite minutes
+    slower. Tests about the hasher itself are marked `real_hasher` and keep the production setting."""
+    if request.node.get_closest_marker("real_hasher") is not None:
+        yield
+        return
+    from django.conf import settings
+    from django.contrib.auth.hashers import get_hashers, get_hashers_by_algorithm
+    from django.test.utils import override_settings
+
+    with override_settings(
+        PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher", *settings.PASSWORD_HASHERS]
+    ):
+        get_hashers.cache_clear()
+        get_hashers_by_algorithm.cache_clear()
+        yield
+    get_hashers.cache_clear()
+    get_hashers_by_algorithm.cache_clear()
+
+
 def make_user(username: str, org: Organization | None = None, role: str | None = None, **kw: Any) -> User:
     user = core_services.create_user(actor=None, username=username, password=PASSWORD, **kw)
     if org is not None and role is not None:

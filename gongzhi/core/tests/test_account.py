@@ -76,6 +76,7 @@ def test_password_change_form_is_labelled(dept_clerk):
     assert "no-store" in response["Cache-Control"]
 
 
+@pytest.mark.real_hasher
 def test_password_change_keeps_this_session_and_ends_the_others(dept_clerk):
     this, other = Client(), Client()
     for client in (this, other):

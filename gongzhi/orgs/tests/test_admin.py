@@ -180,6 +180,7 @@ def test_granting_and_revoking_memberships(city, platform_admin):
     assert last_action().action == "orgs.membership.revoke"
 
 
+@pytest.mark.real_hasher
 def test_adding_and_deactivating_users(city, platform_admin, staff_admin):
     client = login(platform_admin)
     response = client.post(
