@@ -397,6 +397,15 @@ class Instalment(models.Model):
     paid_fen = models.BigIntegerField(_("已付金额(分)"), default=0)
     flagged_on = models.DateField(_("最近逾期提醒"), null=True, blank=True)
     flagged_paid_fen = models.BigIntegerField(_("提醒时已付(分)"), null=True, blank=True)
+    # The final instalment is settled once from the year's evaluation (services.settle_final_instalment): its
+    # amount becomes what the community's score settled it at; the amount before, who, when and which cycle
+    # ("evaluation:<cycle id>") are kept here.
+    settled_from_fen = models.BigIntegerField(_("结算前应付金额(分)"), null=True, blank=True)
+    settled_at = models.DateTimeField(_("结算时间"), null=True, blank=True)
+    settled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    settled_ref = models.CharField(_("结算依据"), max_length=60, blank=True)
 
     class Meta:
         ordering = ("agreement_id", "seq")
@@ -408,6 +417,11 @@ class Instalment(models.Model):
                 condition=Q(paid_fen__gte=0) & Q(paid_fen__lte=F("amount_fen")),
                 name="agreements_instalment_paid_le_amount",
             ),
+            models.CheckConstraint(
+                condition=Q(settled_at__isnull=True, settled_from_fen__isnull=True)
+                | Q(settled_at__isnull=False, settled_from_fen__gte=F("amount_fen")),
+                name="agreements_instalment_settled_le_before",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -416,6 +430,10 @@ class Instalment(models.Model):
     @property
     def outstanding_fen(self) -> int:
         return self.amount_fen - self.paid_fen
+
+    @property
+    def is_settled(self) -> bool:
+        return self.settled_at is not None
 
     @property
     def amount_yuan(self) -> str:

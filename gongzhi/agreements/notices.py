@@ -106,6 +106,24 @@ def paid(payment: Payment, actor: User) -> None:
     )
 
 
+def settled(instalment: Instalment, paid_fen: int, released_fen: int, actor: User) -> None:
+    agreement = instalment.agreement
+    notify.send(
+        [*department_users(agreement), *party_users(agreement)],
+        event="agreements.settled",
+        title=(
+            f"协议尾款已按评估结算:{agreement.number} 结算人民币{yuan(instalment.amount_fen)}元 / the final "
+            "instalment was settled from the evaluation"
+        ),
+        body=(
+            f"{instalment.label}:原应付{yuan(instalment.settled_from_fen or 0)}元,按评估得分结算"
+            f"{yuan(instalment.amount_fen)}元,本次支付{yuan(paid_fen)}元,退回预算{yuan(released_fen)}元。"
+        ),
+        url=_url(agreement),
+        exclude=actor,
+    )
+
+
 def overdue(instalment: Instalment, *, short: bool, on: str) -> None:
     agreement = instalment.agreement
     what = "未足额支付" if short else "逾期未付"

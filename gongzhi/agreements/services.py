@@ -1138,6 +1138,124 @@ def pay_instalment(*, actor: User, instalment: Instalment, amount_fen: int, note
     return payment
 
 
+SETTLE_REF_RE = re.compile(r"^[a-z]+:[0-9A-Za-z:/_-]{1,50}$")
+
+
+@transaction.atomic
+def settle_final_instalment(*, actor: User, instalment: Instalment, settled_fen: int, ref: str) -> Instalment:
+    """Settle an agreement's final instalment from the year's evaluation, once. The caller (the evaluations app)
+    works out `settled_fen` from the community's score and names its basis in `ref` ("evaluation:<cycle id>").
+    The department's finance pays what is still owed of it through the funds ledger (reservation → the party's
+    account), gives the rest of the instalment back from the reservation to the department's budget, and the
+    instalment's amount becomes the settled amount (so the agreement can then be closed as paid in full).
+    What was already paid on the instalment is never taken back: the settlement is at least that."""
+    agreement = instalment.agreement
+    if not permissions.can_pay(actor, agreement):
+        raise PermissionDenied("只有该部门的财务人员可以结算尾款 / only the department's finance settles it")
+    ref = (ref or "").strip()
+    problems: dict[str, str] = {}
+    amount_problem = _amount_problem(settled_fen)
+    if amount_problem:
+        problems["settled_fen"] = amount_problem
+    if not SETTLE_REF_RE.match(ref):
+        problems["ref"] = "invalid"
+    _raise_if(problems, "结算信息有误 / invalid settlement")
+    agreement = _lock_agreement(agreement)
+    if agreement.status != Agreement.Status.ACTIVE:
+        raise InvalidTransition("只有生效中的协议可以结算尾款 / only an agreement in force is settled")
+    if open_version(agreement) is not None:
+        raise Conflict("尚有修订在办理中,办结后再结算 / an amendment is in progress", code="amendment_open")
+    locked = (
+        Instalment.objects.select_for_update()
+        .select_related("version", "version__reservation")
+        .get(pk=instalment.pk)
+    )
+    last = (
+        Instalment.objects.filter(agreement=agreement).order_by("-seq").values_list("pk", flat=True).first()
+    )
+    if locked.pk != last:
+        raise ValidationFailed(
+            "只有最后一期(尾款)按评估结算 / only the final instalment is settled",
+            fields={"instalment": "not_final"},
+        )
+    if locked.settled_at is not None:
+        raise Conflict(
+            f"该期尾款已于{timezone.localtime(locked.settled_at):%Y-%m-%d}结算({locked.settled_ref}),不能重复结算"
+            f" / this instalment was already settled ({locked.settled_ref})",
+            code="already_settled",
+        )
+    if settled_fen > locked.amount_fen:
+        raise ValidationFailed(
+            f"结算金额超过本期应付 {locked.amount_yuan} 元 / more than the instalment's {locked.amount_yuan} yuan",
+            fields={"settled_fen": "too_much"},
+        )
+    before = locked.amount_fen
+    target = max(settled_fen, locked.paid_fen)
+    to_pay = target - locked.paid_fen
+    freed = before - target
+    reservation = locked.version.reservation
+    if reservation is None and (to_pay or freed):
+        raise Conflict("该期没有经费预留 / this instalment has no reservation")
+    payment: Payment | None = None
+    if to_pay > 0:
+        assert reservation is not None
+        transfer = funds.pay_from_reservation(
+            actor=actor,
+            reservation=reservation,
+            to_account=payee_account(actor, agreement),
+            amount=to_pay,
+            ref=f"agreement:{agreement.pk}/instalment:{locked.seq}/settlement",
+            memo=f"{agreement.number} 第{locked.seq}期 {locked.label} 按评估结算"[:200],
+        )
+        payment = Payment.objects.create(
+            agreement=agreement,
+            instalment=locked,
+            amount_fen=to_pay,
+            transfer=transfer,
+            paid_by=actor,
+            paid_at=transfer.at,
+            note=f"按评估结算 {ref}"[:200],
+        )
+    released = (
+        _release(actor, locked.version, f"协议{agreement.number}尾款按评估结算", freed) if freed > 0 else 0
+    )
+    locked.amount_fen = target
+    locked.paid_fen = target
+    locked.settled_from_fen = before
+    locked.settled_at = timezone.now()
+    locked.settled_by = actor
+    locked.settled_ref = ref
+    locked.save(
+        update_fields=[
+            "amount_fen",
+            "paid_fen",
+            "settled_from_fen",
+            "settled_at",
+            "settled_by",
+            "settled_ref",
+        ]
+    )
+    audit.record(
+        "agreements.instalment.settle",
+        actor=actor,
+        target=locked,
+        data={
+            "agreement": agreement.pk,
+            "ref": ref,
+            "before_fen": before,
+            "settled_fen": settled_fen,
+            "amount_fen": target,
+            "paid_now_fen": to_pay,
+            "released_fen": released,
+            "transfer": payment.transfer_id if payment is not None else None,
+        },
+    )
+    notices.settled(locked, to_pay, released, actor)
+    for name in ("amount_fen", "paid_fen", "settled_from_fen", "settled_at", "settled_by", "settled_ref"):
+        setattr(instalment, name, getattr(locked, name))
+    return locked
+
+
 # --- amendments, completion, termination --------------------------------------------------------------------
 
 
