@@ -8,6 +8,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Router
 
+from gongzhi.agreements.models import Agreement
 from gongzhi.core.api_support import ErrorOut, current_user
 from gongzhi.core.errors import NotFound, ValidationFailed
 from gongzhi.core.idempotency import idempotent
@@ -22,6 +23,8 @@ from gongzhi.evaluations.schemas import (
     ResultRowOut,
     ResultsOut,
     ScoreOut,
+    SettleIn,
+    SettlementOut,
     TransitionIn,
     WeightsIn,
 )
@@ -190,6 +193,50 @@ def evaluations_adjust(request: HttpRequest, pk: int, payload: AdjustIn) -> dict
         raise NotFound("未找到该得分 / score not found")
     services.adjust_score(actor=user, score=score, value=payload.value, reason=payload.reason)
     return _score_out(score)
+
+
+def _settlement_out(s: queries.Settlement) -> SettlementOut:
+    return SettlementOut(
+        agreement_id=s.agreement_id,
+        agreement=s.agreement,
+        community=s.community,
+        department=s.department,
+        instalment_id=s.instalment_id,
+        total=s.total,
+        final_fen=s.final_fen,
+        settled_fen=s.settled_fen,
+        paid_fen=s.paid_fen,
+        settled=s.is_settled,
+        settled_at=s.settled_at,
+        settled_ref=s.settled_ref,
+    )
+
+
+@router.get(
+    "/evaluations/cycles/{pk}/settlements",
+    response={200: list[SettlementOut], **ERRORS},
+    summary="协议尾款结算 / settlement of the final instalments",
+)
+def evaluations_settlements(request: HttpRequest, pk: int) -> list[SettlementOut]:
+    cycle = permissions.get_settlement_cycle_for_user(current_user(request), pk)
+    return [_settlement_out(s) for s in queries.settlements(cycle)]
+
+
+@router.post(
+    "/evaluations/cycles/{pk}/settlements",
+    response={201: SettlementOut, **ERRORS},
+    summary="结算协议尾款 / settle a final instalment (Idempotency-Key: a replay pays once)",
+)
+@idempotent(status=201)
+def evaluations_settle(request: HttpRequest, pk: int, payload: SettleIn) -> SettlementOut:
+    user = current_user(request)
+    cycle = permissions.get_settlement_cycle_for_user(user, pk)
+    agreement = Agreement.objects.filter(pk=payload.agreement_id).first()
+    if agreement is None:
+        raise ValidationFailed("未知的协议 / unknown agreement", fields={"agreement_id": "unknown"})
+    services.settle_instalment(actor=user, cycle=cycle, agreement=agreement)
+    row = next(s for s in queries.settlements(cycle) if s.agreement_id == agreement.pk)
+    return _settlement_out(row)
 
 
 @public_router.get(

@@ -6,6 +6,10 @@
   reason and signs off.
 - Community staff (manage_community) rate the departments on behalf of their committee.
 - Published cycles are public (results only).
+- Settlement of the final agreement instalments: the page is open to whoever may view the cycle, to the
+  finance of the departments in scope once the cycle is open, and to everyone signed in once it is published
+  (the amounts are public); each agreement's own department finance (pay_instalments) settles it after
+  publication (evaluations.services.settle_instalment).
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 
+from gongzhi.agreements import permissions as agreement_permissions
 from gongzhi.core.errors import NotFound
 from gongzhi.core.roles import CAPS_BY_ROLE, Cap, OrgKind
 from gongzhi.evaluations.models import Cycle
@@ -90,6 +95,40 @@ def can_view_cycle(user: Any, cycle: Cycle) -> bool:
 def can_see_evidence(user: Any, cycle: Cycle) -> bool:
     # every indicator with its evidence: the panel and the office
     return can_manage_cycle(user, cycle) or can_review_cycle(user, cycle)
+
+
+def finance_department_ids(user: Any) -> set[int]:
+    """Departments whose instalments the user pays (the department's finance)."""
+    return agreement_permissions.department_ids(user, Cap.PAY_INSTALMENTS)
+
+
+def can_view_settlements(user: Any, cycle: Cycle) -> bool:
+    # published: anyone signed in (the same amounts are on the public results)
+    if cycle.status == Cycle.Status.PUBLISHED:
+        return True
+    # before: whoever may view the cycle
+    if can_view_cycle(user, cycle):
+        return True
+    # and the finance of a department in scope, once the cycle is open
+    if cycle.status == Cycle.Status.DRAFT:
+        return False
+    mine = finance_department_ids(user)
+    if not mine:
+        return False
+    regions = subtree_ids({cycle.scope_id}) | {r.pk for r in cycle.scope.ancestors()}
+    return Organization.objects.filter(pk__in=mine, region_id__in=regions).exists()
+
+
+def can_settle(user: Any, cycle: Cycle, department_id: int) -> bool:
+    # the department's finance, once the results are published
+    return cycle.status == Cycle.Status.PUBLISHED and department_id in finance_department_ids(user)
+
+
+def get_settlement_cycle_for_user(user: Any, pk: int) -> Cycle:
+    cycle = Cycle.objects.select_related("scope").filter(pk=pk).first()
+    if cycle is None or not user.is_authenticated or not can_view_settlements(user, cycle):
+        raise NotFound("未找到该评估周期 / evaluation cycle not found")
+    return cycle
 
 
 def cycles_for_user(user: Any) -> QuerySet[Cycle]:

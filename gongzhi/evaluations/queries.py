@@ -4,6 +4,7 @@ agreement instalments."""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -123,32 +124,59 @@ class Settlement:
     total: float | None
     final_fen: int
     settled_fen: int
+    agreement_id: int = 0
+    department_id: int = 0
+    instalment_id: int = 0
+    settled_at: dt.datetime | None = None
+    settled_ref: str = ""
+    paid_fen: int = 0
+    agreement_active: bool = False
+
+    @property
+    def is_settled(self) -> bool:
+        return self.settled_at is not None
 
 
 def settlements(cycle: Cycle) -> list[Settlement]:
-    """Each community agreement's final instalment, settled from the community's total (shown, not paid: the
-    agreements app offers no settlement service yet, so the department pays the amount through its ledger)."""
+    """Each community agreement's final instalment, settled from the community's total by the cycle's rule. Once
+    the department's finance has settled it (evaluations.services.settle_instalment, after publication) the row
+    shows what was settled: the amount before and after, when and from which cycle."""
     totals = {r.subject_id: r.total for r in results(cycle, Direction.COMMUNITY)}
     out: list[Settlement] = []
-    agreements = Agreement.objects.filter(
-        year=cycle.year,
-        community_id__in=list(totals),
-        status__in=[Agreement.Status.ACTIVE, Agreement.Status.COMPLETED],
-    ).select_related("community", "department")
+    agreements = (
+        Agreement.objects.filter(
+            year=cycle.year,
+            community_id__in=list(totals),
+            status__in=[Agreement.Status.ACTIVE, Agreement.Status.COMPLETED],
+        )
+        .select_related("community", "department")
+        .order_by("community__code", "number")
+    )
     for agreement in agreements:
         final = Instalment.objects.filter(agreement=agreement).order_by("-seq").first()
         if final is None:
             continue
         total = totals.get(agreement.community_id)
-        settled = int(final.amount_fen * settle_share(total, cycle))
+        if final.settled_at is not None and final.settled_from_fen is not None:
+            base, settled = final.settled_from_fen, final.amount_fen
+        else:
+            base = final.amount_fen
+            settled = int(final.amount_fen * settle_share(total, cycle))
         out.append(
             Settlement(
                 agreement.community.name,
                 agreement.number,
                 agreement.department.name,
                 total,
-                final.amount_fen,
+                base,
                 settled,
+                agreement_id=agreement.pk,
+                department_id=agreement.department_id,
+                instalment_id=final.pk,
+                settled_at=final.settled_at,
+                settled_ref=final.settled_ref,
+                paid_fen=final.paid_fen,
+                agreement_active=agreement.status == Agreement.Status.ACTIVE,
             )
         )
     return out

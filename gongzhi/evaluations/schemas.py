@@ -94,3 +94,22 @@ class ResultsOut(Schema):
     departments: list[ResultRowOut]
     award: list[str]
     adjustments: list[ScoreOut]
+
+
+class SettleIn(StrictSchema):
+    agreement_id: int
+
+
+class SettlementOut(Schema):
+    agreement_id: int
+    agreement: str
+    community: str
+    department: str
+    instalment_id: int
+    total: float | None
+    final_fen: int
+    settled_fen: int
+    paid_fen: int
+    settled: bool
+    settled_at: dt.datetime | None
+    settled_ref: str

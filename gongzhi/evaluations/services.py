@@ -8,15 +8,19 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
+from gongzhi.admissions.models import AdmittedTask
+from gongzhi.agreements import permissions as agreement_permissions
+from gongzhi.agreements import services as agreement_services
+from gongzhi.agreements.models import Agreement, Instalment
 from gongzhi.core import audit, notify, states
-from gongzhi.core.errors import Conflict, PermissionDenied, ValidationFailed
+from gongzhi.core.errors import Conflict, InvalidTransition, PermissionDenied, ValidationFailed
 from gongzhi.core.models import User
 from gongzhi.core.roles import OrgKind
-from gongzhi.evaluations import compute, permissions
+from gongzhi.evaluations import compute, permissions, queries
 from gongzhi.evaluations.models import Cycle, Direction, Indicator, Rating, Score, Source
 from gongzhi.orgs.models import Membership, Organization, Region
 from gongzhi.surveys.models import Survey
@@ -65,6 +69,34 @@ def departments_of(cycle: Cycle) -> QuerySet[Organization]:
     return Organization.objects.filter(
         kind=OrgKind.DEPARTMENT, is_active=True, region_id__in=regions
     ).order_by("name")
+
+
+def worked_with(cycle: Cycle, community: Region) -> QuerySet[Organization]:
+    """The departments in the cycle's scope a community dealt with in the cycle's period, i.e. the ones it may
+    rate: an admitted task for the community running at some time in the period, or an agreement of the cycle's
+    year signed by both sides."""
+    start, end = compute.period(cycle)
+    by_task = AdmittedTask.objects.filter(community=community, starts_on__lte=end).filter(
+        Q(ends_on__isnull=True) | Q(ends_on__gte=start)
+    )
+    by_agreement = Agreement.objects.filter(community=community, year=cycle.year, status__in=Agreement.SIGNED)
+    ids = set(by_task.values_list("department_id", flat=True)) | set(
+        by_agreement.values_list("department_id", flat=True)
+    )
+    return departments_of(cycle).filter(pk__in=ids)
+
+
+def rating_org(actor: User, cycle: Cycle) -> Organization | None:
+    """The committee in the cycle's scope on whose behalf the actor rates departments (None: not a rater)."""
+    scope = permissions.subtree_ids({cycle.scope_id})
+    return next((o for o in permissions.rater_orgs(actor) if o.region_id in scope), None)
+
+
+def departments_to_rate(actor: User, cycle: Cycle) -> QuerySet[Organization]:
+    org = rating_org(actor, cycle)
+    if org is None:
+        return Organization.objects.none()
+    return worked_with(cycle, org.region)
 
 
 # --- set-up ------------------------------------------------------------------------------------------------
@@ -207,8 +239,18 @@ def _check_weights(cycle: Cycle) -> None:
             )
 
 
-def compute_scores(cycle: Cycle) -> int:
-    """(Re)compute every indicator value for every subject of the cycle, keeping nothing from before."""
+AdjustmentKey = tuple[int, int | None, int | None]
+
+
+def compute_scores(cycle: Cycle) -> tuple[int, int]:
+    """(Re)compute every indicator value for every subject of the cycle. The panel's adjustments (value, written
+    reason, who and when) are kept across a return to rating and a second review: they are the panel's judgement,
+    which it may change again during review; the new computed value sits beside them. Returns (scores written,
+    adjustments kept)."""
+    kept: dict[AdjustmentKey, Score] = {
+        (s.indicator_id, s.community_id, s.department_id): s
+        for s in Score.objects.filter(indicator__cycle=cycle, adjusted__isnull=False)
+    }
     Score.objects.filter(indicator__cycle=cycle).delete()
     communities = list(communities_of(cycle))
     departments = list(departments_of(cycle))
@@ -222,8 +264,15 @@ def compute_scores(cycle: Cycle) -> int:
             for department in departments:
                 value, evidence = compute.value_for(indicator, None, department)
                 rows.append(Score(indicator=indicator, department=department, value=value, evidence=evidence))
+    carried = 0
+    for row in rows:
+        before = kept.get((row.indicator_id, row.community_id, row.department_id))
+        if before is not None:
+            row.adjusted, row.adjust_reason = before.adjusted, before.adjust_reason
+            row.adjusted_by_id, row.adjusted_at = before.adjusted_by_id, before.adjusted_at
+            carried += 1
     Score.objects.bulk_create(rows, batch_size=1000)
-    return len(rows)
+    return len(rows), carried
 
 
 @transaction.atomic
@@ -248,7 +297,13 @@ def move_cycle(*, actor: User, cycle: Cycle, to: str, reason: str = "") -> Cycle
         fields["published_at"] = now
     moved = states.move(cycle, to, actor=actor, reason=reason, fields=fields)
     if to == Cycle.Status.REVIEWING:
-        compute_scores(moved)
+        written, carried = compute_scores(moved)
+        audit.record(
+            "evaluations.cycle.compute",
+            actor=actor,
+            target=moved,
+            data={"scores": written, "adjustments_kept": carried},
+        )
     return moved
 
 
@@ -281,12 +336,21 @@ def rate(
     if indicator.direction == Direction.DEPARTMENT:
         if department is None or department not in departments_of(cycle):
             problems["department"] = "invalid"
-        scope = permissions.subtree_ids({cycle.scope_id})
-        orgs = [o for o in permissions.rater_orgs(actor) if o.region_id in scope]
-        if not orgs:
+        rater_org = rating_org(actor, cycle)
+        if rater_org is None:
             raise _deny("只有本范围内的社区可以评价部门 / only communities in scope rate departments")
-        rater_org = orgs[0]
         community = None
+        if (
+            "department" not in problems
+            and department is not None
+            and not worked_with(cycle, rater_org.region).filter(pk=department.pk).exists()
+        ):
+            raise ValidationFailed(
+                f"本期{rater_org.region.name}与{department.name}没有准入事项或委托协议,不能评价该部门"
+                f" / {rater_org.region.name} had no admitted task or agreement with {department.name} in"
+                " this period, so it cannot rate it",
+                fields={"department": "not_worked_with"},
+            )
     else:
         if not permissions.can_rate_communities(actor, cycle):
             raise _deny("只有审批办可以评定社区依法履职 / only the approval office rates communities")
@@ -427,10 +491,13 @@ def send_due_reminders(*, on: dt.date | None = None) -> int:
 def _remind(cycle: Cycle, actor: User | None) -> int:
     """Notify the staff of committees that have not rated every department (one reminder per person per day)."""
     rated_inds = cycle.indicators.filter(direction=Direction.DEPARTMENT, source=Source.RATED).count()
-    expected = rated_inds * departments_of(cycle).count()
     community_ids = set(communities_of(cycle).values_list("pk", flat=True))
     users: list[User] = []
-    for org in Organization.objects.filter(kind=OrgKind.COMMITTEE, region_id__in=community_ids):
+    for org in Organization.objects.filter(
+        kind=OrgKind.COMMITTEE, region_id__in=community_ids
+    ).select_related("region"):
+        # a committee rates only the departments its community dealt with in the period
+        expected = rated_inds * worked_with(cycle, org.region).count()
         done = Rating.objects.filter(indicator__cycle=cycle, rater_org=org).count()
         if done >= expected:
             continue
@@ -452,3 +519,40 @@ def _remind(cycle: Cycle, actor: User | None) -> int:
     )
     audit.record("evaluations.cycle.remind", actor=actor, target=cycle, data={"sent": len(sent), "on": today})
     return len(sent)
+
+
+# --- settlement of the final agreement instalments -----------------------------------------------------------
+
+
+@transaction.atomic
+def settle_instalment(*, actor: User, cycle: Cycle, agreement: Agreement) -> Instalment:
+    """The department's finance settles an agreement's final instalment from the community's published total by
+    the cycle's rule (queries.settle_share): agreements.services.settle_final_instalment pays the settled amount
+    from the reservation to the community and gives the rest back to the budget, once.
+
+    Only after publication: signed off is final too, but publication is when the totals become public, so the
+    community can check the amount against the published results before the money moves."""
+    if not agreement_permissions.can_pay(actor, agreement):
+        raise _deny(
+            "只有该协议部门的财务人员可以结算尾款 / only the agreement department's finance settles it"
+        )
+    cycle = Cycle.objects.select_for_update().get(pk=cycle.pk)
+    if cycle.status != Cycle.Status.PUBLISHED:
+        raise InvalidTransition(
+            "评估结果公布后才能结算协议尾款 / the final instalments are settled once the results are published"
+        )
+    row = next((r for r in queries.settlements(cycle) if r.agreement_id == agreement.pk), None)
+    if row is None:
+        raise ValidationFailed(
+            "该协议不在本期评估的结算范围内 / this agreement is not settled by this cycle",
+            fields={"agreement_id": "not_in_cycle"},
+        )
+    if row.is_settled:
+        raise Conflict(
+            f"该协议尾款已结算({row.settled_ref}),不能重复结算 / already settled ({row.settled_ref})",
+            code="already_settled",
+        )
+    instalment = Instalment.objects.select_related("agreement").get(pk=row.instalment_id)
+    return agreement_services.settle_final_instalment(
+        actor=actor, instalment=instalment, settled_fen=row.settled_fen, ref=f"evaluation:{cycle.pk}"
+    )

@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from gongzhi.agreements.models import Agreement
 from gongzhi.core.errors import DomainError, NotFound
 from gongzhi.core.models import User
 from gongzhi.evaluations import permissions, queries, services, xlsx
@@ -195,16 +196,19 @@ def rate(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404(_("未找到 / Not found"))
     direction = Direction.DEPARTMENT if as_community else Direction.COMMUNITY
     indicators = list(cycle.indicators.filter(direction=direction, source=Source.RATED))
+    # a community rates the departments it dealt with in the period; another department in scope is refused by
+    # the service with the reason (so it is looked up among all of them)
     subjects: list[Any] = list(
-        services.departments_of(cycle) if as_community else services.communities_of(cycle)
+        services.departments_to_rate(user, cycle) if as_community else services.communities_of(cycle)
     )
+    candidates: list[Any] = list(services.departments_of(cycle)) if as_community else subjects
     form = RatingForm(request.POST or None)
     status = 200
     if request.method == "POST":
         if form.is_valid():
             d = form.cleaned_data
             indicator = next((i for i in indicators if i.pk == d["indicator"]), None)
-            subject = next((s for s in subjects if s.pk == d["subject"]), None)
+            subject = next((s for s in candidates if s.pk == d["subject"]), None)
             if indicator is None or subject is None:
                 raise Http404(_("未找到 / Not found"))
             try:
@@ -289,6 +293,68 @@ def score_adjust(request: HttpRequest, pk: int) -> HttpResponse:
     except DomainError as exc:
         return render(request, "evaluations/error.html", {"cycle": cycle, "error": exc}, status=exc.status)
     return redirect("evaluations:review", cycle.pk)
+
+
+# --- settlement of the final instalments ----------------------------------------------------------------------
+
+
+def _settlement_cycle(request: HttpRequest, pk: int) -> Cycle:
+    try:
+        return permissions.get_settlement_cycle_for_user(_user(request), pk)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+
+
+def _settlements_page(
+    request: HttpRequest, cycle: Cycle, status: int = 200, error: Any = None
+) -> HttpResponse:
+    user = _user(request)
+    rows = [
+        {
+            "s": s,
+            "can_settle": not s.is_settled
+            and s.agreement_active
+            and permissions.can_settle(user, cycle, s.department_id),
+        }
+        for s in queries.settlements(cycle)
+    ]
+    return render(
+        request,
+        "evaluations/settlements.html",
+        {
+            "cycle": cycle,
+            "rows": rows,
+            "published": cycle.status == Cycle.Status.PUBLISHED,
+            "can_view_cycle": permissions.can_view_cycle(user, cycle),
+            "error": error,
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_GET
+def settlements(request: HttpRequest, pk: int) -> HttpResponse:
+    return _settlements_page(request, _settlement_cycle(request, pk))
+
+
+@login_required
+@require_POST
+def settle(request: HttpRequest, pk: int, agreement_id: int) -> HttpResponse:
+    cycle = _settlement_cycle(request, pk)
+    agreement = Agreement.objects.filter(pk=agreement_id).first()
+    if agreement is None:
+        raise Http404(_("未找到 / Not found"))
+    try:
+        instalment = services.settle_instalment(actor=_user(request), cycle=cycle, agreement=agreement)
+    except DomainError as exc:
+        return _settlements_page(request, cycle, status=exc.status, error=exc)
+    messages.success(
+        request,
+        _("协议 %(number)s 尾款已结算:%(amount)s 元 / the final instalment was settled")
+        % {"number": agreement.number, "amount": instalment.amount_yuan},
+    )
+    return redirect("evaluations:settlements", cycle.pk)
 
 
 # --- public ------------------------------------------------------------------------------------------------

@@ -1,0 +1,264 @@
+"""Settlement of the final agreement instalments from the published evaluation: the department's finance pays the
+settled share through the funds ledger, the rest of the reservation goes back to the budget, once; who may, when,
+how much (full at or above settle_full, none below settle_floor, linear between), page and API."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.db.models import F
+from django.test import Client
+
+from conftest import City, login, make_user
+from gongzhi.agreements import services as agreement_services
+from gongzhi.agreements.models import Agreement, Instalment, Payment
+from gongzhi.core.errors import Conflict, InvalidTransition, PermissionDenied
+from gongzhi.core.models import AuditEntry, Notification, User
+from gongzhi.core.roles import Role
+from gongzhi.evaluations import queries, services
+from gongzhi.evaluations.models import Cycle, Score
+from gongzhi.evaluations.tests.helpers import admit, com, make_cycle
+from gongzhi.funds import services as funds
+from gongzhi.funds.models import Account
+from gongzhi.funds.queries import verify_ledger
+
+pytestmark = pytest.mark.django_db
+
+YEAR = 2026
+BUDGET = 5_000_000
+TASK_FEN = 1_000_000
+
+
+@pytest.fixture(autouse=True)
+def _agreements_today(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(agreement_services, "today", lambda: dt.date(YEAR, 2, 1))
+
+
+@dataclass
+class World:
+    city: City
+    officer: User
+    panel: User
+    finance: User
+    cycle: Cycle
+    agreement: Agreement
+    final: Instalment
+    budget: Account
+
+
+def _active_agreement(city: City, clerk: User, finance: User, director: User) -> Agreement:
+    head = make_user("head", city.dept, Role.DEPT_HEAD)
+    admit(city, city.tongxia, city.dept, funding_fen=TASK_FEN, requires_agreement=True)
+    budget = funds.ensure_account(actor=None, organization=city.dept, kind=Account.Kind.BUDGET, year=YEAR)
+    funds.fund_budget(actor=None, account=budget, amount=BUDGET, memo="年度预算下达")
+    agreement = agreement_services.create_agreement(
+        actor=clerk, department=city.dept, community=city.tongxia, year=YEAR
+    )
+    agreement_services.send_agreement(actor=clerk, agreement=agreement)
+
+    def digest() -> str:
+        version = agreement_services.open_version(agreement)
+        assert version is not None
+        return version.digest
+
+    agreement_services.sign_for_department(actor=head, agreement=agreement, digest=digest())
+    agreement_services.sign_for_party(
+        actor=director,
+        agreement=agreement,
+        digest=digest(),
+        meeting_date=dt.date(YEAR, 1, 20),
+        minutes_no="居委会纪要〔2026〕1号",
+    )
+    agreement_services.reserve_funds(actor=finance, agreement=agreement)
+    agreement.refresh_from_db()
+    assert agreement.status == Agreement.Status.ACTIVE
+    return agreement
+
+
+def _world(
+    city: City, officer: User, panel: User, clerk: User, finance: User, director: User, total: float
+) -> World:
+    agreement = _active_agreement(city, clerk, finance, director)
+    # the earlier instalments are paid as they fell due
+    instalments = list(Instalment.objects.filter(agreement=agreement).order_by("seq"))
+    assert len(instalments) >= 2
+    for inst in instalments[:-1]:
+        agreement_services.pay_instalment(actor=finance, instalment=inst, amount_fen=inst.amount_fen)
+    cycle = make_cycle(city, officer, year=YEAR)
+    services.move_cycle(actor=officer, cycle=cycle, to="open")
+    services.move_cycle(actor=officer, cycle=cycle, to="reviewing")
+    # 铜霞's only indicator with a value is the agreement performance: the panel sets it, so it is the total
+    score = Score.objects.get(indicator=com(cycle, "agreement"), community=city.tongxia)
+    services.adjust_score(actor=panel, score=score, value=total, reason="走访核实履约情况")
+    budget = Account.objects.get(organization=city.dept, kind=Account.Kind.BUDGET, year=YEAR)
+    return World(city, officer, panel, finance, cycle, agreement, instalments[-1], budget)
+
+
+def _publish(w: World) -> None:
+    services.move_cycle(actor=w.panel, cycle=w.cycle, to="signed_off")
+    services.move_cycle(actor=w.officer, cycle=w.cycle, to="published")
+    w.cycle.refresh_from_db()
+
+
+@pytest.fixture
+def make_world(city, approval_officer, panel_member, dept_clerk, dept_finance, community_director) -> Any:
+    def make(total: float = 75, publish: bool = True) -> World:
+        w = _world(city, approval_officer, panel_member, dept_clerk, dept_finance, community_director, total)
+        if publish:
+            _publish(w)
+        return w
+
+    return make
+
+
+def _settle_url(w: World) -> str:
+    return f"/evaluations/cycles/{w.cycle.pk}/settlements/{w.agreement.pk}/settle/"
+
+
+def _api(client: Client, w: World, key: str = "k1") -> Any:
+    return client.post(
+        f"/api/evaluations/cycles/{w.cycle.pk}/settlements",
+        json.dumps({"agreement_id": w.agreement.pk}),
+        content_type="application/json",
+        headers={"Idempotency-Key": key},
+    )
+
+
+@pytest.mark.parametrize(
+    ("total", "share"),
+    [(95, 1.0), (90, 1.0), (75, 0.5), (60, 0.0), (59, 0.0)],
+)
+def test_settled_amount_follows_the_rule(make_world, total, share):
+    w = make_world(total)
+    final_fen = w.final.amount_fen
+    budget_before = Account.objects.get(pk=w.budget.pk)
+    party = agreement_services.payee_account(None, w.agreement)
+    party_before = party.balance
+    settled = int(final_fen * share)
+
+    inst = services.settle_instalment(actor=w.finance, cycle=w.cycle, agreement=w.agreement)
+
+    assert inst.amount_fen == settled and inst.paid_fen == settled
+    assert inst.settled_from_fen == final_fen and inst.settled_ref == f"evaluation:{w.cycle.pk}"
+    party.refresh_from_db()
+    assert party.balance - party_before == settled
+    budget = Account.objects.get(pk=w.budget.pk)
+    # the settled amount left the budget; the unsettled remainder is available again, nothing stays reserved
+    assert budget.balance == budget_before.balance - settled
+    assert budget.reserved == budget_before.reserved - final_fen == 0
+    assert budget.available == budget_before.available + (final_fen - settled)
+    assert Payment.objects.filter(instalment=inst).count() == (1 if settled else 0)
+    assert verify_ledger().ok
+    entry = AuditEntry.objects.get(action="agreements.instalment.settle")
+    assert entry.data["settled_fen"] == settled and entry.data["released_fen"] == final_fen - settled
+    # the settlement row shows what was settled
+    [row] = queries.settlements(w.cycle)
+    assert row.is_settled and row.final_fen == final_fen and row.settled_fen == settled
+    # the agreement can now be closed as paid in full
+    assert not Instalment.objects.filter(agreement=w.agreement, paid_fen__lt=F("amount_fen")).exists()
+
+
+def test_finance_settles_on_the_page_once(make_world, community_director):
+    w = make_world(75)
+    client = login(w.finance)
+    page = client.get(f"/evaluations/cycles/{w.cycle.pk}/settlements/")
+    assert page.status_code == 200
+    assert _settle_url(w) in page.content.decode()
+    assert Notification.objects.filter(user=community_director, event="agreements.settled").count() == 0
+    r = client.post(_settle_url(w))
+    assert r.status_code == 302
+    w.final.refresh_from_db()
+    assert w.final.settled_at is not None and w.final.amount_fen == w.final.settled_from_fen // 2
+    assert Notification.objects.filter(user=community_director, event="agreements.settled").count() == 1
+    # a second settlement is refused with the reason, and nothing moves
+    entries = AuditEntry.objects.count()
+    again = client.post(_settle_url(w))
+    assert again.status_code == 409
+    assert "已结算" in again.content.decode()
+    assert AuditEntry.objects.count() == entries
+    assert _settle_url(w) not in client.get(f"/evaluations/cycles/{w.cycle.pk}/settlements/").content.decode()
+    assert verify_ledger().ok
+
+
+def test_api_settles_with_an_idempotency_key(make_world):
+    w = make_world(80)
+    client = login(w.finance)
+    assert (
+        client.post(
+            f"/api/evaluations/cycles/{w.cycle.pk}/settlements",
+            json.dumps({"agreement_id": w.agreement.pk}),
+            content_type="application/json",
+        ).status_code
+        == 400
+    )
+    r = _api(client, w)
+    assert r.status_code == 201, r.content
+    body = r.json()
+    expected = int(w.final.amount_fen * 2 / 3)
+    assert body["settled"] is True and body["settled_fen"] == expected
+    replay = _api(client, w)
+    assert replay.status_code == 201 and replay.headers["Idempotent-Replayed"] == "true"
+    assert Payment.objects.filter(instalment=w.final).count() == 1
+    again = _api(client, w, key="k2")
+    assert again.status_code == 409
+    assert again.json()["error"]["code"] == "already_settled"
+    listed = client.get(f"/api/evaluations/cycles/{w.cycle.pk}/settlements").json()
+    assert listed[0]["settled"] is True and listed[0]["settled_fen"] == expected
+    assert verify_ledger().ok
+
+
+def test_others_may_not_settle(make_world, city, community_director, resident):
+    w = make_world(95)
+    other_finance = make_user("otherfinance", city.other_dept, Role.DEPT_FINANCE)
+    for user, page_status, api_status in (
+        (other_finance, 403, 403),
+        (community_director, 403, 403),
+        (resident, 403, 403),
+        (w.officer, 403, 403),
+    ):
+        client = login(user)
+        assert client.post(_settle_url(w)).status_code == page_status, user
+        assert _api(client, w, key=f"k-{user.pk}").status_code == api_status, user
+    anon = Client()
+    r = anon.post(_settle_url(w))
+    assert r.status_code == 302 and "/login" in r["Location"]
+    assert _api(anon, w).status_code == 401
+    w.final.refresh_from_db()
+    assert w.final.settled_at is None
+    assert not AuditEntry.objects.filter(action="agreements.instalment.settle").exists()
+    with pytest.raises(PermissionDenied):
+        services.settle_instalment(actor=other_finance, cycle=w.cycle, agreement=w.agreement)
+
+
+def test_not_before_publication(make_world):
+    w = make_world(95, publish=False)
+    client = login(w.finance)
+    # the finance sees the provisional amounts, without a button, and a settlement is refused with the reason
+    page = client.get(f"/evaluations/cycles/{w.cycle.pk}/settlements/")
+    assert page.status_code == 200 and _settle_url(w) not in page.content.decode()
+    r = client.post(_settle_url(w))
+    assert r.status_code == 409 and "公布后" in r.content.decode()
+    with pytest.raises(InvalidTransition):
+        services.settle_instalment(actor=w.finance, cycle=w.cycle, agreement=w.agreement)
+    services.move_cycle(actor=w.panel, cycle=w.cycle, to="signed_off")
+    assert _api(client, w).status_code == 409
+    w.final.refresh_from_db()
+    assert w.final.settled_at is None
+
+
+def test_double_settlement_refused_at_the_service(make_world):
+    w = make_world(70)
+    services.settle_instalment(actor=w.finance, cycle=w.cycle, agreement=w.agreement)
+    with pytest.raises(Conflict):
+        services.settle_instalment(actor=w.finance, cycle=w.cycle, agreement=w.agreement)
+    w.final.refresh_from_db()
+    with pytest.raises(Conflict):
+        agreement_services.settle_final_instalment(
+            actor=w.finance, instalment=w.final, settled_fen=0, ref=f"evaluation:{w.cycle.pk}"
+        )
+    assert AuditEntry.objects.filter(action="agreements.instalment.settle").count() == 1
+    assert verify_ledger().ok
