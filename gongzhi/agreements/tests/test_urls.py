@@ -324,7 +324,7 @@ CASES: list[Case] = [
     (
         "api:agreements_send",
         "post",
-        lambda w: [w.d.pk],
+        lambda w: [w.s.pk],  # not d: d is kept with an uncovered admitted task, which send rightly refuses
         lambda w: {},
         "dept_clerk",
         200,
