@@ -84,17 +84,13 @@ def _fast_password_hasher(request: pytest.FixtureRequest) -> Iterator[None]:
         yield
         return
     from django.conf import settings
-    from django.contrib.auth.hashers import get_hashers, get_hashers_by_algorithm
     from django.test.utils import override_settings
 
+    # override_settings' setting_changed signal resets Django's cached hashers on the way in and out
     with override_settings(
         PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher", *settings.PASSWORD_HASHERS]
     ):
-        get_hashers.cache_clear()
-        get_hashers_by_algorithm.cache_clear()
         yield
-    get_hashers.cache_clear()
-    get_hashers_by_algorithm.cache_clear()
 
 
 def make_user(username: str, org: Organization | None = None, role: str | None = None, **kw: Any) -> User:
