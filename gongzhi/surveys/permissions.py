@@ -152,6 +152,11 @@ def can_view_comments(user: Any, survey: Survey) -> bool:
     return can_manage_survey(user, survey)
 
 
+def can_list_surveys(user: Any) -> bool:
+    # those who run surveys, and the office, authority and panel who oversee them (even before any is open)
+    return can_create_surveys(user) or bool(overseer_region_ids(user))
+
+
 def surveys_for_user(user: Any) -> QuerySet[Survey]:
     office = office_region_ids(user)
     staff = staff_community_ids(user)

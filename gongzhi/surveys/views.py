@@ -85,7 +85,7 @@ def _question(user: User, pk: int) -> Question:
 @require_http_methods(["GET", "POST"])
 def enter(request: HttpRequest) -> HttpResponse:
     """Type the code from the slip."""
-    form = CodeForm(request.POST or None)
+    form = CodeForm(request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST":
         if ratelimit.exceeded("lookup", request):
@@ -328,10 +328,10 @@ def assist(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def index(request: HttpRequest) -> HttpResponse:
     user = _user(request)
+    if not permissions.can_list_surveys(user):
+        raise _deny()
     surveys = permissions.surveys_for_user(user)[:200]
     can_create = permissions.can_create_surveys(user)
-    if not can_create and not surveys:
-        raise _deny()
     return render(request, "surveys/index.html", {"surveys": surveys, "can_create": can_create})
 
 
@@ -346,7 +346,7 @@ def create(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     if not permissions.can_create_surveys(user):
         raise _deny()
-    form = SurveyCreateForm(request.POST or None, scopes=_scopes(user))
+    form = SurveyCreateForm(request.POST if request.method == "POST" else None, scopes=_scopes(user))
     status = 200
     if request.method == "POST":
         if form.is_valid():
@@ -396,7 +396,7 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
         "purpose": survey.purpose,
         "closes_on": survey.closes_on,
     }
-    form = SurveyForm(request.POST or None, initial=initial)
+    form = SurveyForm(request.POST if request.method == "POST" else None, initial=initial)
     status = 200
     if request.method == "POST":
         if form.is_valid():
@@ -418,7 +418,7 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
 def question_add(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
     survey = _get(permissions.get_survey_for_user, user, pk, manage=True)
-    form = QuestionForm(request.POST or None, initial={"required": True})
+    form = QuestionForm(request.POST if request.method == "POST" else None, initial={"required": True})
     status = 200
     if request.method == "POST":
         if form.is_valid():
@@ -440,7 +440,9 @@ def question_add(request: HttpRequest, pk: int) -> HttpResponse:
 def question_edit(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
     question = _question(user, pk)
-    form = QuestionForm(request.POST or None, initial=QuestionForm.initial_for(question))
+    form = QuestionForm(
+        request.POST if request.method == "POST" else None, initial=QuestionForm.initial_for(question)
+    )
     status = 200
     if request.method == "POST":
         if form.is_valid():
@@ -520,7 +522,9 @@ def invitations(request: HttpRequest, pk: int) -> HttpResponse:
     communities, allow_all = _issuable(user, survey)
     if not allow_all and not communities.exists():
         raise _deny()
-    form = IssueForm(request.POST or None, communities=communities, allow_all=allow_all)
+    form = IssueForm(
+        request.POST if request.method == "POST" else None, communities=communities, allow_all=allow_all
+    )
     status = 200
     if request.method == "POST":
         if form.is_valid():

@@ -4,6 +4,7 @@ the wrong one; answering by code on a phone-width page; bad input; rate limits."
 from __future__ import annotations
 
 import re
+from html.parser import HTMLParser
 
 import pytest
 from django.test import Client, override_settings
@@ -20,6 +21,55 @@ def post_answers(survey: Survey, **changes: object) -> dict[str, object]:
     data: dict[str, object] = {f"q{k}": v for k, v in answers(survey).items()}
     data.update(changes)
     return data
+
+
+class _Page(HTMLParser):
+    """The links inside the page's <main> element and the options of each <select> (by id), with their text."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.in_main = 0
+        self.main_links: list[str] = []
+        self.main_text: list[str] = []
+        self.options: dict[str, list[tuple[str, str]]] = {}
+        self._select: str | None = None
+        self._option: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        if tag == "main":
+            self.in_main += 1
+        elif tag == "a" and self.in_main and a.get("href"):
+            self.main_links.append(a["href"] or "")
+        elif tag == "select":
+            self._select = a.get("id") or a.get("name") or ""
+            self.options.setdefault(self._select, [])
+        elif tag == "option" and self._select is not None:
+            self._option = a.get("value") or ""
+            self.options[self._select].append((self._option, ""))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "main":
+            self.in_main -= 1
+        elif tag == "select":
+            self._select = None
+        elif tag == "option":
+            self._option = None
+
+    def handle_data(self, data: str) -> None:
+        if self.in_main:
+            self.main_text.append(data)
+        if self._select is not None and self._option is not None:
+            value, text = self.options[self._select][-1]
+            self.options[self._select][-1] = (value, text + data)
+
+
+def parse(html: str) -> _Page:
+    page = _Page()
+    page.feed(html)
+    page.close()
+    assert page.main_text or page.main_links, "no <main> element"
+    return page
 
 
 # --- answering by code (public) -------------------------------------------------------------------------------
@@ -122,10 +172,11 @@ def test_account_answering_is_refused_outside_the_household_scope(survey, outsid
         client = login(user)
         assert client.get(f"/surveys/{survey.pk}/answer/").status_code == 404
         assert client.post(f"/surveys/{survey.pk}/answer/", post_answers(survey)).status_code == 404
-        assert (
-            "surveys/"
-            not in client.get("/surveys/mine/").content.decode().split("<main")[1].split("answer")[0]
-        )
+        mine = client.get("/surveys/mine/")
+        assert mine.status_code == 200
+        main = parse(mine.content.decode())
+        assert not [href for href in main.main_links if re.search(r"/surveys/\d+/answer/", href)]
+        assert survey.title not in "".join(main.main_text)
     assert Client().get("/surveys/mine/").status_code == 302
     assert Response.objects.count() == 0
 
@@ -144,9 +195,13 @@ def test_staff_enter_answers_for_a_household_of_their_community(survey, communit
     assert response.status_code == 302
     p = Participation.objects.get()
     assert (p.channel, p.entered_by) == ("assisted", community_staff)
+    after = client.get(f"/surveys/{survey.pk}/assist/")
     assert (
-        "9-1-000" not in client.get(f"/surveys/{survey.pk}/assist/").content.decode()
-    )  # answered: off the list
+        after.status_code == 200 and "已代录" in after.content.decode()
+    )  # the confirmation names the household
+    left = [label for _, label in parse(after.content.decode()).options["respondent"]]
+    assert not [label for label in left if "9-1-000" in label]  # answered: off the list
+    assert [label for label in left if "9-1-001" in label]  # the other one still waits
     bad = client.post(f"/surveys/{survey.pk}/assist/", post_answers(survey, respondent="x"))
     assert bad.status_code == 404
 
