@@ -1,19 +1,21 @@
-"""Demo data (idempotent): the 2026 evaluation cycle of 铜陵市, open, with its satisfaction surveys linked where the
-surveys demo made them, and demo-community's rating of 民政局 — so that the walk-through (resident answers, panel
-adjusts and signs off, results published) can run from here."""
+"""Demo data (idempotent): the evaluation cycle of 铜陵市 for the year the demo's admitted tasks and agreement run
+(gongzhi.agreements.demo.start_date's year: a community rates only the departments it dealt with in the period),
+open, with its satisfaction surveys linked where the surveys demo made them, and demo-community's rating of 民政局
+— so that the walk-through (resident answers, panel adjusts and signs off, results published) can run from here."""
 
 from __future__ import annotations
 
 import datetime as dt
 
+from django.utils import timezone
+
+from gongzhi.agreements.demo import start_date
 from gongzhi.core.models import User
 from gongzhi.core.roles import OrgKind
 from gongzhi.evaluations import services
 from gongzhi.evaluations.models import Cycle, Direction, Indicator, Rating, Source
 from gongzhi.orgs.models import Organization
 from gongzhi.surveys.models import Survey
-
-YEAR = 2026
 
 
 def load(*, actor: User | None) -> dict[str, int]:
@@ -25,15 +27,16 @@ def load(*, actor: User | None) -> dict[str, int]:
     if office_user is None or community_user is None or office is None:
         return {"cycles": Cycle.objects.count()}
     city = office.region
-    cycle = Cycle.objects.filter(scope=city, year=YEAR, period=Cycle.Period.YEAR).first()
+    year = start_date(timezone.localdate()).year
+    cycle = Cycle.objects.filter(scope=city, year=year, period=Cycle.Period.YEAR).first()
     if cycle is None:
         cycle = services.create_cycle(
             actor=office_user,
             scope=city,
-            year=YEAR,
+            year=year,
             period=Cycle.Period.YEAR,
-            name=f"{YEAR}年度政社互动双向评估",
-            ratings_due=dt.date(YEAR, 12, 31),
+            name=f"{year}年度政社互动双向评估",
+            ratings_due=dt.date(year, 12, 31),
             is_sample=True,
         )
     if cycle.status == Cycle.Status.DRAFT:
@@ -52,7 +55,13 @@ def load(*, actor: User | None) -> dict[str, int]:
                 services.link_survey(actor=office_user, indicator=indicator, survey=survey)
         services.move_cycle(actor=office_user, cycle=cycle, to=Cycle.Status.OPEN)
     minzheng = Organization.objects.filter(kind=OrgKind.DEPARTMENT, name__contains="民政局").first()
-    if cycle.status == Cycle.Status.OPEN and minzheng is not None:
+    rater = services.rating_org(community_user, cycle)
+    if (
+        cycle.status == Cycle.Status.OPEN
+        and minzheng is not None
+        and rater is not None
+        and services.worked_with(cycle, rater.region).filter(pk=minzheng.pk).exists()
+    ):
         for key, score, note in (
             ("guidance", 88, "全年到社区业务培训2次、实地指导4次,按协议执行"),
             ("service", 85, "低保审核材料一次告知,线上流转,社区少跑腿"),
