@@ -20,7 +20,7 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-from django.db.models import Avg, Count, Q, Sum
+from django.db.models import Avg, Count, F, Q, Sum
 from django.utils import timezone
 
 from gongzhi.admissions.models import InformalTaskReport, Refusal
@@ -132,19 +132,18 @@ def survey_satisfaction(indicator: Indicator, community: Region) -> Value:
     responses = Response.objects.filter(survey_id=indicator.survey_id, community=community).count()
     if responses < MIN_RESPONSES:
         return None, {"survey": indicator.survey_id, "responses": responses, "suppressed": True}
-    values: list[int] = list(
-        Answer.objects.filter(
-            question__survey_id=indicator.survey_id,
-            question__kind=Question.Kind.SCALE,
-            community=community,
-            value__isnull=False,
-        ).values_list("value", flat=True)  # type: ignore[arg-type]
-    )
-    if not values:
+    # Summed in the database (n, Σv, Σv²), not fetched: a city-wide survey has millions of answers.
+    agg = Answer.objects.filter(
+        question__survey_id=indicator.survey_id,
+        question__kind=Question.Kind.SCALE,
+        community=community,
+        value__isnull=False,
+    ).aggregate(n=Count("id"), s=Sum("value"), ss=Sum(F("value") * F("value")))
+    n = agg["n"]
+    if not n:
         return None, {"survey": indicator.survey_id, "responses": responses, "answers": 0}
-    n = len(values)
-    mean = sum(values) / n
-    var = sum((v - mean) ** 2 for v in values) / (n - 1) if n > 1 else 0.0
+    mean = agg["s"] / n
+    var = max(0.0, (agg["ss"] - n * mean * mean) / (n - 1)) if n > 1 else 0.0
     margin = 1.96 * math.sqrt(var / n) / 4 * 100
     return round((mean - 1) / 4 * 100, 2), {
         "survey": indicator.survey_id,

@@ -193,6 +193,8 @@ def test_survey_satisfaction_with_suppression(city, approval_officer):
     value, evidence = compute.survey_satisfaction(indicator, city.tongxia)
     assert value == 75  # mean 4 → (4 − 1) / 4 × 100
     assert evidence["responses"] == 5 and evidence["margin"] > 0
+    # summed in the database: sample variance 1.5 → 1.96 × √(1.5 / 5) / 4 × 100
+    assert evidence["answers"] == 5 and evidence["margin"] == 26.84
     value, evidence = compute.survey_satisfaction(indicator, city.shizishan)
     assert value is None and evidence["suppressed"] is True
 
