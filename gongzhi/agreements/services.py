@@ -244,10 +244,16 @@ def standard_for(task: AdmittedTask) -> int:
 
 def eligible_tasks(agreement: Agreement) -> QuerySet[AdmittedTask]:
     """Admitted tasks the agreement must cover and does not yet: the department's active tasks for the community
-    that need an agreement and run during the agreement's year."""
+    that need an agreement and run during the agreement's year, and are in none of its versions but withdrawn ones
+    (a task added by a withdrawn amendment is still to be covered)."""
     if agreement.kind != Kind.ENTRUSTMENT:
         return AdmittedTask.objects.none()
     year_start, year_end = dt.date(agreement.year, 1, 1), dt.date(agreement.year, 12, 31)
+    covered = (
+        VersionItem.objects.filter(version__agreement=agreement, task__admitted_task__isnull=False)
+        .exclude(version__status=Version.Status.WITHDRAWN)
+        .values("task__admitted_task_id")
+    )
     return (
         AdmittedTask.objects.filter(
             department=agreement.department,
@@ -257,7 +263,7 @@ def eligible_tasks(agreement: Agreement) -> QuerySet[AdmittedTask]:
             starts_on__lte=year_end,
         )
         .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=year_start))
-        .exclude(agreement_tasks__agreement=agreement)
+        .exclude(pk__in=covered)
         .select_related("list_item", "request")
         .order_by("starts_on", "id")
     )
@@ -412,13 +418,16 @@ def _add_tasks(agreement: Agreement, version: Version, tasks: list[AdmittedTask]
     for task in tasks:
         position += 1
         standard = standard_for(task)
-        at = AgreementTask.objects.create(
+        # a task of a withdrawn amendment keeps its identity (and its place) when it is added again
+        at, created = AgreementTask.objects.get_or_create(
             agreement=agreement,
             admitted_task=task,
-            title=task.title,
-            position=position,
-            added_in=version.number,
+            defaults={"title": task.title, "position": position, "added_in": version.number},
         )
+        if not created:
+            position -= 1
+            at.added_in = version.number
+            at.save(update_fields=["added_in"])
         description = task.request.description.strip() if task.request_id else ""
         VersionItem.objects.create(
             version=version,

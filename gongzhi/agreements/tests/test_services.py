@@ -492,6 +492,22 @@ def test_withdrawn_amendment_releases_its_reservation(city, people, budget, dept
     assert version_of(agreement, 1).status == Version.Status.EFFECTIVE
 
 
+def test_a_task_of_a_withdrawn_amendment_is_still_to_be_covered(city, people, budget, dept_clerk):
+    """Found by the state machine: the withdrawn amendment's new task used to stay out of every later amendment
+    (sent without it, and refused by add_admitted_tasks), so it could never be covered that year."""
+    agreement = active(city, people)
+    late = admit(city, dept_clerk, "困境儿童摸底", funding=500_000)
+    services.start_amendment(actor=people.clerk, agreement=agreement, reason="新增")
+    services.withdraw_amendment(actor=people.clerk, agreement=agreement, reason="对方不同意")
+    assert list(services.eligible_tasks(agreement)) == [late]
+    v3 = services.start_amendment(actor=people.clerk, agreement=agreement, reason="再次新增")
+    items = list(v3.items.select_related("task"))
+    assert late in [i.task.admitted_task for i in items]
+    task = AgreementTask.objects.get(agreement=agreement, admitted_task=late)  # the same task, added again
+    assert task.added_in == 3 and sum(i.amount_fen for i in items) == STANDARD + 800_000 + 500_000
+    assert not services.eligible_tasks(agreement).exists()
+
+
 def test_termination_settles_and_releases(city, people, budget):
     agreement = active(city, people)
     first = Instalment.objects.get(agreement=agreement, seq=1)
