@@ -35,7 +35,7 @@ from gongzhi.admissions.schemas import (
     RequestPage,
     TaskOut,
 )
-from gongzhi.core.api_support import ErrorOut, PageParams, current_user, object_id, paginate
+from gongzhi.core.api_support import ERRORS, PageParams, current_user, object_id, paginate
 from gongzhi.core.errors import NotFound, PermissionDenied, ValidationFailed
 from gongzhi.core.idempotency import idempotent
 from gongzhi.core.roles import OrgKind
@@ -44,15 +44,6 @@ from gongzhi.orgs.models import Organization, Region
 
 router = Router(tags=["admissions"])
 
-ERRORS = {
-    400: ErrorOut,
-    401: ErrorOut,
-    403: ErrorOut,
-    404: ErrorOut,
-    409: ErrorOut,
-    415: ErrorOut,
-    422: ErrorOut,
-}
 
 RequestStatus = Literal[
     "draft",

@@ -54,7 +54,7 @@ from gongzhi.agreements.schemas import (
     VersionOut,
     VersionSummaryOut,
 )
-from gongzhi.core.api_support import ErrorOut, PageParams, current_user, object_id, paginate
+from gongzhi.core.api_support import ERRORS, PageParams, current_user, object_id, paginate
 from gongzhi.core.errors import NotFound, PermissionDenied, ValidationFailed
 from gongzhi.core.idempotency import idempotent
 from gongzhi.core.models import User
@@ -62,16 +62,6 @@ from gongzhi.orgs.models import Organization, Region
 
 router = Router(tags=["agreements"])
 public_router = Router(tags=["agreements"])
-
-ERRORS = {
-    400: ErrorOut,
-    401: ErrorOut,
-    403: ErrorOut,
-    404: ErrorOut,
-    409: ErrorOut,
-    415: ErrorOut,
-    422: ErrorOut,
-}
 
 
 def _ref(obj: Region | Organization) -> dict[str, Any]:

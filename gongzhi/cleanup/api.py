@@ -40,7 +40,7 @@ from gongzhi.cleanup.schemas import (
 )
 from gongzhi.cleanup.uploads import photo_response
 from gongzhi.core import services as core_services
-from gongzhi.core.api_support import ErrorOut, current_user
+from gongzhi.core.api_support import ERRORS, ErrorOut, current_user
 from gongzhi.core.errors import NotFound, PermissionDenied, ValidationFailed
 from gongzhi.core.idempotency import idempotent
 from gongzhi.core.roles import OrgKind
@@ -48,16 +48,6 @@ from gongzhi.orgs.models import Organization, Region
 
 router = Router(tags=["cleanup"])
 public_router = Router(tags=["cleanup"])
-
-ERRORS = {
-    400: ErrorOut,
-    401: ErrorOut,
-    403: ErrorOut,
-    404: ErrorOut,
-    409: ErrorOut,
-    415: ErrorOut,
-    422: ErrorOut,
-}
 
 
 def _region(pk: int, field: str) -> Region:

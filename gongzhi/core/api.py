@@ -7,7 +7,7 @@ from django.http import HttpRequest
 from ninja import Router
 
 from gongzhi.core import services
-from gongzhi.core.api_support import ErrorOut, current_user, object_id
+from gongzhi.core.api_support import ERRORS, current_user, object_id
 from gongzhi.core.idempotency import idempotent
 from gongzhi.core.models import ApiToken
 from gongzhi.core.permissions import api_tokens_for_user, get_api_token_for_user
@@ -15,16 +15,6 @@ from gongzhi.core.pii import mask_phone
 from gongzhi.core.schemas import MeOut, TokenCreatedOut, TokenIn, TokenOut
 
 router = Router(tags=["me"])
-
-ERRORS = {
-    400: ErrorOut,
-    401: ErrorOut,
-    403: ErrorOut,
-    404: ErrorOut,
-    409: ErrorOut,
-    415: ErrorOut,
-    422: ErrorOut,
-}
 
 
 @router.get("/me", response={200: MeOut, **ERRORS}, summary="当前用户 / the signed-in user")

@@ -113,6 +113,10 @@ class ErrorOut(Schema):
     error: ErrorBody
 
 
+# The error responses every endpoint documents (one shape for all of them: ErrorOut).
+ERRORS: dict[int, type[ErrorOut]] = {status: ErrorOut for status in (400, 401, 403, 404, 409, 415, 422)}
+
+
 def _bilingual(status: int, message: str) -> str:
     """Keep a message that is already "中文 / English"; prefix ninja's English-only ones with the Chinese default."""
     if " / " in message:

@@ -10,20 +10,10 @@ from ninja import Query, Router, Schema
 from pydantic import Field
 
 from gongzhi.core import notify, services
-from gongzhi.core.api_support import ErrorOut, PageParams, StrictSchema, current_user, paginate
+from gongzhi.core.api_support import ERRORS, PageParams, StrictSchema, current_user, paginate
 from gongzhi.core.models import Notification
 
 router = Router(tags=["notifications"])
-
-ERRORS = {
-    400: ErrorOut,
-    401: ErrorOut,
-    403: ErrorOut,
-    404: ErrorOut,
-    409: ErrorOut,
-    415: ErrorOut,
-    422: ErrorOut,
-}
 
 
 class NotificationOut(Schema):

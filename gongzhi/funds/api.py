@@ -11,7 +11,7 @@ from django.http import HttpRequest
 from ninja import Query, Router, Schema
 from pydantic import Field
 
-from gongzhi.core.api_support import ErrorOut, PageParams, current_user, object_id, paginate
+from gongzhi.core.api_support import ERRORS, PageParams, current_user, object_id, paginate
 from gongzhi.core.errors import NotFound
 from gongzhi.core.idempotency import idempotent
 from gongzhi.core.roles import OrgKind
@@ -33,16 +33,6 @@ from gongzhi.funds.services import MAX_YEAR, MIN_YEAR
 from gongzhi.orgs.models import Organization
 
 router = Router(tags=["funds"])
-
-ERRORS = {
-    400: ErrorOut,
-    401: ErrorOut,
-    403: ErrorOut,
-    404: ErrorOut,
-    409: ErrorOut,
-    415: ErrorOut,
-    422: ErrorOut,
-}
 
 
 def _ref(obj: Any) -> dict[str, Any] | None:

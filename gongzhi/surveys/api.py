@@ -21,7 +21,15 @@ from ninja.errors import AuthorizationError
 from ninja.params.functions import Header
 from ninja.utils import check_csrf
 
-from gongzhi.core.api_support import ErrorOut, PageParams, current_user, error_response, object_id, paginate
+from gongzhi.core.api_support import (
+    ERRORS,
+    ErrorOut,
+    PageParams,
+    current_user,
+    error_response,
+    object_id,
+    paginate,
+)
 from gongzhi.core.errors import NotFound, ValidationFailed
 from gongzhi.core.idempotency import idempotent
 from gongzhi.orgs.models import Region
@@ -71,15 +79,6 @@ class AnonymousWithCsrf:
 
 ANONYMOUS = [AnonymousWithCsrf()]
 
-ERRORS: dict[int, Any] = {
-    400: ErrorOut,
-    401: ErrorOut,
-    403: ErrorOut,
-    404: ErrorOut,
-    409: ErrorOut,
-    415: ErrorOut,
-    422: ErrorOut,
-}
 PUBLIC_ERRORS: dict[int, Any] = {**ERRORS, 429: ErrorOut}
 RETRY: Any = Header(
     None,
