@@ -246,12 +246,13 @@ def evaluations_settle(request: HttpRequest, pk: int, payload: SettleIn) -> Sett
 )
 def evaluations_public_results(request: HttpRequest, pk: int) -> dict[str, Any]:
     cycle = permissions.get_public_cycle(pk)
+    departments = queries.results(cycle, Direction.DEPARTMENT)
     return {
         "cycle_id": cycle.pk,
         "name": cycle.name,
         "communities": [_row(r) for r in queries.results(cycle, Direction.COMMUNITY)],
-        "departments": [_row(r) for r in queries.results(cycle, Direction.DEPARTMENT)],
-        "award": [r.name for r in queries.award(cycle)],
+        "departments": [_row(r) for r in departments],
+        "award": [r.name for r in queries.award(cycle, departments)],
         "adjustments": [_score_out(s) for s in queries.adjustments(cycle)],
     }
 

@@ -26,6 +26,8 @@ class Row:
     rank: int | None = None
     previous: float | None = None
     adjusted: list[str] = field(default_factory=list)
+    # filled by with_cells for pages: (indicator name, value, adjusted?) per column of the table, in order
+    cells: list[tuple[str, float | None, bool]] = field(default_factory=list)
 
     @property
     def change(self) -> float | None:
@@ -59,19 +61,31 @@ def indicators(cycle: Cycle, direction: str) -> list[Indicator]:
 def _rows(cycle: Cycle, direction: str) -> list[Row]:
     inds = indicators(cycle, direction)
     weights = {i.key: i.weight for i in inds}
+    keys = {i.pk: i.key for i in inds}
     subject = "community" if direction == Direction.COMMUNITY else "department"
     rows: dict[int, Row] = {}
-    for s in Score.objects.filter(indicator__cycle=cycle, indicator__direction=direction).select_related(
-        "indicator", subject
-    ):
-        obj = getattr(s, subject)
-        row = rows.setdefault(obj.pk, Row(obj.pk, obj.name, {}, None))
-        row.values[s.indicator.key] = s.final
-        if s.adjusted is not None:
-            row.adjusted.append(s.indicator.key)
+    # plain tuples, without the evidence JSON: a city has thousands of scores and the totals need none of it
+    scores = Score.objects.filter(indicator__in=list(keys)).values_list(
+        "indicator_id", f"{subject}_id", f"{subject}__name", "value", "adjusted"
+    )
+    for indicator_id, subject_id, name, value, adjusted in scores.order_by("indicator_id", "id"):
+        row = rows.get(subject_id)
+        if row is None:
+            row = rows[subject_id] = Row(subject_id, name, {}, None)
+        key = keys[indicator_id]
+        row.values[key] = adjusted if adjusted is not None else value
+        if adjusted is not None:
+            row.adjusted.append(key)
     for row in rows.values():
         row.total = weighted_total(row.values, weights)
     return list(rows.values())
+
+
+def with_cells(rows: list[Row], inds: list[Indicator]) -> list[Row]:
+    """Each row's values in the order of the table's columns, so a template reads them without a look-up."""
+    for row in rows:
+        row.cells = [(i.name, row.values.get(i.key), i.key in row.adjusted) for i in inds]
+    return rows
 
 
 def results(cycle: Cycle, direction: str) -> list[Row]:
@@ -94,14 +108,17 @@ def results(cycle: Cycle, direction: str) -> list[Row]:
     return ranked
 
 
-def award(cycle: Cycle) -> list[Row]:
-    """The top three departments (群众满意奖) by the communities' evaluation."""
-    return [r for r in results(cycle, Direction.DEPARTMENT) if r.total is not None][:AWARD_SIZE]
+def award(cycle: Cycle, rows: list[Row] | None = None) -> list[Row]:
+    """The top three departments (群众满意奖) by the communities' evaluation. `rows`: the departments' results
+    when the caller has them already (results(cycle, Direction.DEPARTMENT)), so they are not worked out twice."""
+    ranked = rows if rows is not None else results(cycle, Direction.DEPARTMENT)
+    return [r for r in ranked if r.total is not None][:AWARD_SIZE]
 
 
 def adjustments(cycle: Cycle) -> list[Score]:
     return list(
         Score.objects.filter(indicator__cycle=cycle, adjusted__isnull=False)
+        .defer("evidence")
         .select_related("indicator", "community", "department")
         .order_by("adjusted_at")
     )
@@ -136,14 +153,29 @@ class Settlement:
     def is_settled(self) -> bool:
         return self.settled_at is not None
 
+    # whole yuan as the pages show them ({% widthratio fen 100 1 %} rounds the same way)
+    @property
+    def final_yuan(self) -> str:
+        return str(round(self.final_fen / 100))
 
-def settlements(cycle: Cycle) -> list[Settlement]:
+    @property
+    def settled_yuan(self) -> str:
+        return str(round(self.settled_fen / 100))
+
+
+def community_totals(rows: list[Row]) -> dict[int, float | None]:
+    return {r.subject_id: r.total for r in rows}
+
+
+def settlements(cycle: Cycle, totals: dict[int, float | None] | None = None) -> list[Settlement]:
     """Each community agreement's final instalment, settled from the community's total by the cycle's rule. Once
     the department's finance has settled it (evaluations.services.settle_instalment, after publication) the row
-    shows what was settled: the amount before and after, when and from which cycle."""
-    totals = {r.subject_id: r.total for r in results(cycle, Direction.COMMUNITY)}
+    shows what was settled: the amount before and after, when and from which cycle. `totals`: the communities'
+    totals when the caller has them already (community_totals(results(cycle, Direction.COMMUNITY)))."""
+    if totals is None:
+        totals = community_totals(results(cycle, Direction.COMMUNITY))
     out: list[Settlement] = []
-    agreements = (
+    agreements = list(
         Agreement.objects.filter(
             year=cycle.year,
             community_id__in=list(totals),
@@ -152,8 +184,14 @@ def settlements(cycle: Cycle) -> list[Settlement]:
         .select_related("community", "department")
         .order_by("community__code", "number")
     )
+    # every agreement's final instalment (the highest seq) in one query; the last one per agreement wins
+    finals: dict[int, Instalment] = {}
+    for instalment in Instalment.objects.filter(agreement_id__in=[a.pk for a in agreements]).order_by(
+        "agreement_id", "seq"
+    ):
+        finals[instalment.agreement_id] = instalment
     for agreement in agreements:
-        final = Instalment.objects.filter(agreement=agreement).order_by("-seq").first()
+        final = finals.get(agreement.pk)
         if final is None:
             continue
         total = totals.get(agreement.community_id)
@@ -194,11 +232,10 @@ def chart(cycle: Cycle, direction: str, rows: list[Row]) -> charts.BarChart:
     )
 
 
-def evidence_table(cycle: Cycle, direction: str) -> list[dict[str, Any]]:
+def evidence_table(cycle: Cycle, direction: str, subject_id: int | None = None) -> list[dict[str, Any]]:
+    """The scores with their evidence, for the panel: all of a direction, or one subject's (`subject_id`)."""
     subject = "community" if direction == Direction.COMMUNITY else "department"
-    return [
-        {"score": s, "subject": getattr(s, subject)}
-        for s in Score.objects.filter(indicator__cycle=cycle, indicator__direction=direction).select_related(
-            "indicator", subject
-        )
-    ]
+    scores = Score.objects.filter(indicator__cycle=cycle, indicator__direction=direction)
+    if subject_id is not None:
+        scores = scores.filter(**{f"{subject}_id": subject_id})
+    return [{"score": s, "subject": getattr(s, subject)} for s in scores.select_related("indicator", subject)]
