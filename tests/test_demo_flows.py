@@ -417,8 +417,12 @@ def test_issue6_survey_rating_review_and_public_results_on_the_demo(demo: Demo) 
     page_ok(office.post(move, {"to": "reviewing"}, follow=True))
     cycle.refresh_from_db()
     assert cycle.status == Cycle.Status.REVIEWING
-    assert d.minzheng.name in page_ok(panel.get(reverse("evaluations:review", args=[cycle.pk])))
+    overview = page_ok(panel.get(reverse("evaluations:review", args=[cycle.pk]) + "?direction=department"))
+    assert d.minzheng.name in overview
+    detail = reverse("evaluations:review_subject", args=[cycle.pk, Direction.DEPARTMENT, d.minzheng.pk])
+    assert f'href="{detail}"' in overview
     score = Score.objects.get(indicator=guidance, department=d.minzheng)
+    assert reverse("evaluations:score_adjust", args=[score.pk]) in page_ok(panel.get(detail))
     assert score.value == 90
     reason = "走访核实:全年业务培训实为2次,按协议下调"
     adjusted = panel.post(

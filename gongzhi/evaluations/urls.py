@@ -14,6 +14,11 @@ urlpatterns = [
     path("cycles/<int:pk>/remind/", views.cycle_remind, name="cycle_remind"),
     path("cycles/<int:pk>/rate/", views.rate, name="rate"),
     path("cycles/<int:pk>/review/", views.review, name="review"),
+    path(
+        "cycles/<int:pk>/review/<str:direction>/<int:subject_id>/",
+        views.review_subject,
+        name="review_subject",
+    ),
     path("cycles/<int:pk>/settlements/", views.settlements, name="settlements"),
     path("cycles/<int:pk>/settlements/<int:agreement_id>/settle/", views.settle, name="settle"),
     path("scores/<int:pk>/adjust/", views.score_adjust, name="score_adjust"),

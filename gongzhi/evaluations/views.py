@@ -7,8 +7,16 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
+from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -240,37 +248,107 @@ def rate(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+REVIEW_PAGE_SIZE = 50
+
+
+def _direction(value: str | None) -> str:
+    return value if value in Direction.values else Direction.COMMUNITY
+
+
+def _subjects_in_scope(cycle: Cycle, direction: str) -> QuerySet[Any]:
+    return (
+        services.communities_of(cycle) if direction == Direction.COMMUNITY else services.departments_of(cycle)
+    )
+
+
 @login_required
 @require_GET
 def review(request: HttpRequest, pk: int) -> HttpResponse:
+    """The panel's overview, one direction at a time and 50 subjects a page (bounded whatever the city's size):
+    each subject's values and total, linking to its page with every score's evidence, the ratings and the
+    adjustment forms (review_subject)."""
     user = _user(request)
     cycle = _cycle(request, pk)
     if not permissions.can_see_evidence(user, cycle):
         raise Http404(_("未找到 / Not found"))
-    sections = []
-    for d, label in Direction.choices:
-        rows = queries.results(cycle, d)
-        sections.append(
-            {
-                "direction": d,
-                "label": label,
-                "indicators": queries.indicators(cycle, d),
-                "rows": rows,
-                "evidence": queries.evidence_table(cycle, d),
-                "ratings": Rating.objects.filter(
-                    indicator__cycle=cycle, indicator__direction=d
-                ).select_related("indicator", "rater_org", "community", "department"),
-            }
-        )
+    direction = _direction(request.GET.get("direction"))
+    inds = queries.indicators(cycle, direction)
+    rows = queries.results(cycle, direction)
+    if not rows:  # not computed yet (rating is open): list the subjects, whose pages show the ratings so far
+        rows = [queries.Row(s.pk, s.name, {}, None) for s in _subjects_in_scope(cycle, direction)]
+    q = request.GET.get("q", "").strip()
+    if q:
+        rows = [r for r in rows if q in r.name]
+    page = Paginator(rows, REVIEW_PAGE_SIZE).get_page(request.GET.get("page"))
+    subject_base = reverse("evaluations:review", args=[cycle.pk])
+    query = urlencode({"direction": direction, **({"q": q} if q else {})})
     return render(
         request,
         "evaluations/review.html",
         {
             "cycle": cycle,
-            "sections": sections,
+            "direction": direction,
+            "tabs": [
+                (d, label, f"{subject_base}?{urlencode({'direction': d})}") for d, label in Direction.choices
+            ],
+            "indicators": inds,
+            "rows": [
+                {"row": r, "url": f"{subject_base}{direction}/{r.subject_id}/"}
+                for r in queries.with_cells(list(page.object_list), inds)
+            ],
+            "page": page,
+            "page_links": [
+                (n, f"?{query}&page={n}" if isinstance(n, int) else "")
+                for n in page.paginator.get_elided_page_range(page.number)
+            ],
+            "query": query,
+            "q": q,
+            "count": len(rows),
             "can_adjust": permissions.can_review_cycle(user, cycle)
             and cycle.status == Cycle.Status.REVIEWING,
-            "form": AdjustForm(),
+        },
+    )
+
+
+@login_required
+@require_GET
+def review_subject(request: HttpRequest, pk: int, direction: str, subject_id: int) -> HttpResponse:
+    """One community's or department's scores with their evidence, the ratings given for it, and (in review, for
+    the panel) a form per score to adjust it with a reason."""
+    user = _user(request)
+    cycle = _cycle(request, pk)
+    if not permissions.can_see_evidence(user, cycle) or direction not in Direction.values:
+        raise Http404(_("未找到 / Not found"))
+    field = "community" if direction == Direction.COMMUNITY else "department"
+    evidence = queries.evidence_table(cycle, direction, subject_id)
+    if evidence:
+        subject = evidence[0]["subject"]
+    else:
+        subject = _subjects_in_scope(cycle, direction).filter(pk=subject_id).first()
+        if subject is None:
+            raise Http404(_("未找到 / Not found"))
+    row = next((r for r in queries.results(cycle, direction) if r.subject_id == subject_id), None)
+    ratings = (
+        Rating.objects.filter(
+            indicator__cycle=cycle, indicator__direction=direction, **{f"{field}_id": subject_id}
+        )
+        .select_related("indicator", "rater_org")
+        .order_by("indicator__position", "indicator_id", "id")
+    )
+    return render(
+        request,
+        "evaluations/review_subject.html",
+        {
+            "cycle": cycle,
+            "direction": direction,
+            "direction_label": Direction(direction).label,
+            "back": f"{reverse('evaluations:review', args=[cycle.pk])}?{urlencode({'direction': direction})}",
+            "subject": subject,
+            "row": row,
+            "evidence": evidence,
+            "ratings": ratings,
+            "can_adjust": permissions.can_review_cycle(user, cycle)
+            and cycle.status == Cycle.Status.REVIEWING,
         },
     )
 
@@ -292,7 +370,9 @@ def score_adjust(request: HttpRequest, pk: int) -> HttpResponse:
         )
     except DomainError as exc:
         return render(request, "evaluations/error.html", {"cycle": cycle, "error": exc}, status=exc.status)
-    return redirect("evaluations:review", cycle.pk)
+    direction = score.indicator.direction
+    subject_id = score.community_id if direction == Direction.COMMUNITY else score.department_id
+    return redirect("evaluations:review_subject", cycle.pk, direction, subject_id)
 
 
 # --- settlement of the final instalments ----------------------------------------------------------------------
@@ -373,24 +453,43 @@ def public_index(request: HttpRequest) -> HttpResponse:
     return render(request, "evaluations/public_index.html", {"cycles": cycles})
 
 
+RESULTS_CACHE_SECONDS = 3600
+
+
 def _results_context(cycle: Cycle) -> dict[str, Any]:
-    sections = []
-    for d, label in Direction.choices:
-        rows = queries.results(cycle, d)
-        sections.append(
-            {
-                "label": label,
-                "indicators": queries.indicators(cycle, d),
-                "rows": rows,
-                "chart": queries.chart(cycle, d, rows),
-            }
+    """The published results. A published cycle's scores, weights and adjustments no longer change, so the
+    rankings, charts, award and adjustments are rendered once per language and kept in the cache (keyed by the
+    cycle and its publication time; an hour at most, for renamed communities and departments). The settlement
+    of the final instalments still changes after publication (the departments' finance settles them), so it is
+    worked out on every request, from the communities' totals kept with the cached part."""
+    published = cycle.published_at.isoformat() if cycle.published_at else ""
+    key = f"evaluations:results:{cycle.pk}:{published}:{get_language()}"
+    cached = cache.get(key) if cycle.status == Cycle.Status.PUBLISHED else None
+    if cached is None:
+        sections = []
+        totals: dict[int, float | None] = {}
+        award: list[queries.Row] = []
+        for d, label in Direction.choices:
+            inds = queries.indicators(cycle, d)
+            rows = queries.with_cells(queries.results(cycle, d), inds)
+            if d == Direction.COMMUNITY:
+                totals = queries.community_totals(rows)
+            else:
+                award = queries.award(cycle, rows)
+            sections.append(
+                {"label": label, "indicators": inds, "rows": rows, "chart": queries.chart(cycle, d, rows)}
+            )
+        html = render_to_string(
+            "evaluations/_results.html",
+            {"sections": sections, "award": award, "adjustments": queries.adjustments(cycle)},
         )
+        cached = {"html": html, "totals": totals}
+        if cycle.status == Cycle.Status.PUBLISHED:
+            cache.set(key, cached, RESULTS_CACHE_SECONDS)
     return {
         "cycle": cycle,
-        "sections": sections,
-        "award": queries.award(cycle),
-        "adjustments": queries.adjustments(cycle),
-        "settlements": queries.settlements(cycle),
+        "results_html": mark_safe(cached["html"]),  # noqa: S308 -- rendered by our template, escaped there
+        "settlements": queries.settlements(cycle, cached["totals"]),
     }
 
 

@@ -168,8 +168,20 @@ def test_full_cycle(city, approval_officer, community_director, panel_member, ou
     panel = login(panel_member)
     page = panel.get(f"/evaluations/cycles/{cycle.pk}/review/")
     assert page.status_code == 200
-    assert "台账齐全" in page.content.decode()
+    # the overview lists the communities (the first tab), each linking to its scores, evidence and ratings
+    subject_url = f"/evaluations/cycles/{cycle.pk}/review/community/{city.tongxia.pk}/"
+    assert f'href="{subject_url}"' in page.content.decode()
+    detail = panel.get(subject_url)
+    assert detail.status_code == 200
+    assert "台账齐全" in detail.content.decode() and "tasks=" in detail.content.decode()
+    departments = panel.get(f"/evaluations/cycles/{cycle.pk}/review/?direction=department").content.decode()
+    assert "铜陵市民政局" in departments
+    assert (
+        f"/evaluations/scores/{score.pk}/adjust/"
+        in panel.get(f"/evaluations/cycles/{cycle.pk}/review/department/{city.dept.pk}/").content.decode()
+    )
     assert login(community_director).get(f"/evaluations/cycles/{cycle.pk}/review/").status_code == 404
+    assert login(community_director).get(subject_url).status_code == 404
 
     # adjustment needs a reason; the office cannot adjust
     assert (
