@@ -10,8 +10,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.db.models import F
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from conftest import City, login, make_user
 from gongzhi.agreements import services as agreement_services
@@ -262,3 +264,23 @@ def test_double_settlement_refused_at_the_service(make_world):
         )
     assert AuditEntry.objects.filter(action="agreements.instalment.settle").count() == 1
     assert verify_ledger().ok
+
+
+def test_public_results_cached_once_published_but_settlement_live(make_world):
+    w = make_world(75)
+    anon = Client()
+    url = f"/evaluations/results/{w.cycle.pk}/"
+    first = anon.get(url).content.decode()
+    assert "走访核实履约情况" in first and "铜霞社区" in first
+    assert f">{round(w.final.amount_fen / 2 / 100)}<" in first  # half of the final instalment at 75
+    # the rankings, charts, award and adjustments of a published cycle come from the cache: no score is read again
+    with CaptureQueriesContext(connection) as queries_run:
+        again = anon.get(url).content.decode()
+    assert not any("evaluations_score" in q["sql"] for q in queries_run.captured_queries)
+    assert "走访核实履约情况" in again
+    # the settlement rows are worked out on every request (they change after publication), from the cached totals
+    services.settle_instalment(actor=w.finance, cycle=w.cycle, agreement=w.agreement)
+    Instalment.objects.filter(pk=w.final.pk).update(settled_from_fen=F("settled_from_fen") + 100_000)
+    after = anon.get(url).content.decode()
+    assert f">{round((w.final.amount_fen + 100_000) / 100)}<" in after
+    assert anon.get(f"/evaluations/results/{w.cycle.pk}/report/").status_code == 200
