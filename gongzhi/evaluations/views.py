@@ -12,6 +12,7 @@ from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import floatformat
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -261,6 +262,28 @@ def _subjects_in_scope(cycle: Cycle, direction: str) -> QuerySet[Any]:
     )
 
 
+def _review_rows(rows: list[queries.Row], inds: list[Indicator], subject_base: str) -> list[dict[str, Any]]:
+    """The page's rows as text, so the template prints them without a filter per cell (values repeat: each is
+    formatted once, as {{ value|floatformat:1 }} would)."""
+    formatted: dict[float | None, str] = {None: "—"}
+
+    def one_decimal(value: float | None) -> str:
+        if value not in formatted:
+            formatted[value] = floatformat(value, 1)
+        return formatted[value]
+
+    return [
+        {
+            "url": f"{subject_base}{r.subject_id}/",
+            "name": r.name,
+            "rank": r.rank or "—",
+            "cells": [(name, one_decimal(v) + (" *" if adjusted else "")) for name, v, adjusted in r.cells],
+            "total": one_decimal(r.total),
+        }
+        for r in queries.with_cells(rows, inds)
+    ]
+
+
 @login_required
 @require_GET
 def review(request: HttpRequest, pk: int) -> HttpResponse:
@@ -292,10 +315,7 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
                 (d, label, f"{subject_base}?{urlencode({'direction': d})}") for d, label in Direction.choices
             ],
             "indicators": inds,
-            "rows": [
-                {"row": r, "url": f"{subject_base}{direction}/{r.subject_id}/"}
-                for r in queries.with_cells(list(page.object_list), inds)
-            ],
+            "rows": _review_rows(list(page.object_list), inds, f"{subject_base}{direction}/"),
             "page": page,
             "page_links": [
                 (n, f"?{query}&page={n}" if isinstance(n, int) else "")
