@@ -224,7 +224,7 @@ def update_request(*, actor: User, request: TaskRequest, data: RequestData) -> T
     """Change a draft or a returned request (a returned one goes back to draft)."""
     if not permissions.can_edit_request(actor, request):
         raise PermissionDenied("只有申请部门的经办人可以修改 / only the department's clerks may change it")
-    locked = TaskRequest.objects.select_for_update().get(pk=request.pk)
+    locked = TaskRequest.objects.select_for_update(of=("self",)).get(pk=request.pk)
     if locked.status not in TaskRequest.EDITABLE:
         raise InvalidTransition("已提交的申请不能修改 / a submitted request cannot be changed")
     _raise_if(request_problems(data, locked.department), "申请信息有误 / invalid request")
@@ -243,7 +243,7 @@ def update_request(*, actor: User, request: TaskRequest, data: RequestData) -> T
 def _lock(request: TaskRequest) -> TaskRequest:
     """The request re-read under a row lock: decisions are taken on the stored state, never on a stale copy."""
     return (
-        TaskRequest.objects.select_for_update()
+        TaskRequest.objects.select_for_update(of=("self",))
         .select_related("department", "department__region", "list_item")
         .get(pk=request.pk)
     )
@@ -263,7 +263,9 @@ def submit_request(*, actor: User, request: TaskRequest) -> TaskRequest:
     community's own duty closes the request as guidance only; anything else goes to the approval office."""
     if not permissions.can_edit_request(actor, request):
         raise PermissionDenied("只有申请部门的经办人可以提交 / only the department's clerks may submit it")
-    locked = TaskRequest.objects.select_for_update().select_related("department").get(pk=request.pk)
+    locked = (
+        TaskRequest.objects.select_for_update(of=("self",)).select_related("department").get(pk=request.pk)
+    )
     if locked.status not in TaskRequest.EDITABLE:
         raise InvalidTransition("该申请已提交 / the request has already been submitted")
     data = RequestData.of(locked)
@@ -569,7 +571,7 @@ def confirm_funding(*, actor: User, task: AdmittedTask, amount_fen: int) -> Admi
         raise ValidationFailed("金额须大于0 / the amount must be positive", fields={"amount_fen": "invalid"})
     if amount_fen > MAX_FUNDING_FEN:
         raise ValidationFailed("金额过大 / the amount is too large", fields={"amount_fen": "too_large"})
-    locked = AdmittedTask.objects.select_for_update().get(pk=task.pk)
+    locked = AdmittedTask.objects.select_for_update(of=("self",)).get(pk=task.pk)
     if locked.status != AdmittedTask.Status.ACTIVE:
         raise InvalidTransition("该事项已退出 / the task has been revoked")
     locked.funding_received_fen += amount_fen
@@ -653,7 +655,9 @@ def lodge_refusal(*, actor: User, community: Region, data: RefusalData) -> Refus
             raise ValidationFailed(
                 "请选择准入事项 / choose the admitted task", fields={"admitted_task": "required"}
             )
-        task = AdmittedTask.objects.select_for_update().select_related("department").get(pk=task.pk)
+        task = (
+            AdmittedTask.objects.select_for_update(of=("self",)).select_related("department").get(pk=task.pk)
+        )
         if task.community_id != community.pk:
             raise ValidationFailed(
                 "该事项不是本社区的 / the task is not this community's",
@@ -856,7 +860,7 @@ def add_request_attachment(*, actor: User, request: TaskRequest, upload: Uploade
         raise PermissionDenied(
             "只有申请部门的经办人可以上传附件 / only the department's clerks may attach files"
         )
-    locked = TaskRequest.objects.select_for_update().get(pk=request.pk)
+    locked = TaskRequest.objects.select_for_update(of=("self",)).get(pk=request.pk)
     if locked.status not in TaskRequest.EDITABLE:
         raise InvalidTransition("已提交的申请不能再添加附件 / a submitted request takes no more files")
     return _store(actor=actor, upload=upload, request=locked, report=None)
@@ -866,7 +870,7 @@ def add_request_attachment(*, actor: User, request: TaskRequest, upload: Uploade
 def add_report_evidence(*, actor: User, report: InformalTaskReport, upload: UploadedFile) -> Attachment:
     if not permissions.can_add_report_evidence(actor, report):
         raise PermissionDenied("只有举报的社区可以补充证据 / only the reporting community may add evidence")
-    locked = InformalTaskReport.objects.select_for_update().get(pk=report.pk)
+    locked = InformalTaskReport.objects.select_for_update(of=("self",)).get(pk=report.pk)
     if locked.is_concluded:
         raise InvalidTransition("举报已办结 / the report has been concluded")
     return _store(actor=actor, upload=upload, request=None, report=locked)
@@ -878,10 +882,10 @@ def remove_attachment(*, actor: User, attachment: Attachment) -> Attachment:
     req = attachment.request
     if req is None or not permissions.can_edit_request(actor, req):
         raise PermissionDenied("只能删除草稿申请的附件 / only a draft request's files can be removed")
-    locked_req = TaskRequest.objects.select_for_update().get(pk=req.pk)
+    locked_req = TaskRequest.objects.select_for_update(of=("self",)).get(pk=req.pk)
     if locked_req.status not in TaskRequest.EDITABLE:
         raise InvalidTransition("已提交的申请不能删除附件 / a submitted request's files stay")
-    locked = Attachment.objects.select_for_update().get(pk=attachment.pk)
+    locked = Attachment.objects.select_for_update(of=("self",)).get(pk=attachment.pk)
     if locked.removed_at is not None:
         raise Conflict("附件已删除 / the file was already removed")
     locked.removed_at = timezone.now()

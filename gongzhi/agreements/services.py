@@ -194,7 +194,7 @@ def update_template(*, actor: User, template: AgreementTemplate, data: TemplateD
     if not permissions.can_edit_template(actor, template):
         raise PermissionDenied("只有审批办可以修改协议范本 / only the approval office edits templates")
     _raise_if(template_problems(data), "范本信息有误 / invalid template")
-    locked = AgreementTemplate.objects.select_for_update().get(pk=template.pk)
+    locked = AgreementTemplate.objects.select_for_update(of=("self",)).get(pk=template.pk)
     changed = _write_template(locked, data)
     if changed:
         locked.save(update_fields=[*changed, "updated_at"])
@@ -219,7 +219,7 @@ def template_for(department: Organization, year: int, kind: str) -> AgreementTem
 def open_version(agreement: Agreement, *, lock: bool = False) -> Version | None:
     qs = Version.objects.filter(agreement=agreement, status__in=Version.OPEN)
     if lock:
-        qs = qs.select_for_update()
+        qs = qs.select_for_update(of=("self",))
     return qs.first()
 
 
@@ -271,7 +271,7 @@ def eligible_tasks(agreement: Agreement) -> QuerySet[AdmittedTask]:
 
 def _lock_agreement(agreement: Agreement) -> Agreement:
     return (
-        Agreement.objects.select_for_update()
+        Agreement.objects.select_for_update(of=("self",))
         .select_related("department", "department__region", "community", "party", "template")
         .get(pk=agreement.pk)
     )
@@ -565,7 +565,7 @@ def update_item(
     _require_editor(actor, agreement)
     agreement = _lock_agreement(agreement)
     version = _draft_version(agreement)
-    item = VersionItem.objects.select_for_update().filter(version=version, task=task).first()
+    item = VersionItem.objects.select_for_update(of=("self",)).filter(version=version, task=task).first()
     if item is None:
         raise ValidationFailed(
             "该事项不在本协议中 / the task is not in this agreement", fields={"task": "unknown"}
@@ -1095,7 +1095,7 @@ def pay_instalment(*, actor: User, instalment: Instalment, amount_fen: int, note
     if agreement.status not in Agreement.PAYABLE:
         raise InvalidTransition("协议未生效,不能支付 / the agreement is not in force")
     locked = (
-        Instalment.objects.select_for_update()
+        Instalment.objects.select_for_update(of=("self",))
         .select_related("version", "version__reservation")
         .get(pk=instalment.pk)
     )
@@ -1175,7 +1175,7 @@ def settle_final_instalment(*, actor: User, instalment: Instalment, settled_fen:
     if open_version(agreement) is not None:
         raise Conflict("尚有修订在办理中,办结后再结算 / an amendment is in progress", code="amendment_open")
     locked = (
-        Instalment.objects.select_for_update()
+        Instalment.objects.select_for_update(of=("self",))
         .select_related("version", "version__reservation")
         .get(pk=instalment.pk)
     )
@@ -1412,7 +1412,9 @@ def terminate_agreement(*, actor: User, agreement: Agreement, reason: str, settl
     agreement = _lock_agreement(agreement)
     if agreement.is_final:
         raise InvalidTransition("协议已终止或履行完毕 / the agreement has already ended")
-    instalments = list(Instalment.objects.select_for_update().filter(agreement=agreement).order_by("seq"))
+    instalments = list(
+        Instalment.objects.select_for_update(of=("self",)).filter(agreement=agreement).order_by("seq")
+    )
     paid = sum(i.paid_fen for i in instalments)
     agreed = sum(i.amount_fen for i in instalments)
     if not paid <= settlement_fen <= agreed:
@@ -1599,7 +1601,7 @@ def flag_overdue_instalments(*, actor: User | None = None, on: dt.date | None = 
     overdue, again after each part payment that leaves it short. Run daily (`gongzhi flag_overdue_instalments`)."""
     on = on or today()
     flagged: list[Instalment] = []
-    for inst in overdue_instalments(on).select_for_update():
+    for inst in overdue_instalments(on).select_for_update(of=("self",)):
         if inst.flagged_on is not None and inst.flagged_paid_fen == inst.paid_fen:
             continue  # already told, and nothing was paid since
         notices.overdue(inst, short=inst.paid_fen > 0, on=on.isoformat())

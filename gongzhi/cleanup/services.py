@@ -58,7 +58,7 @@ def _require_status(campaign: Campaign, *allowed: str, doing: str) -> None:
 
 def _locked(campaign: Campaign) -> Campaign:
     """Re-read the campaign under a row lock so that a stage change cannot race a write in that stage."""
-    return Campaign.objects.select_for_update().select_related("scope").get(pk=campaign.pk)
+    return Campaign.objects.select_for_update(of=("self",)).select_related("scope").get(pk=campaign.pk)
 
 
 # --- Campaigns ----------------------------------------------------------------------------------------------
@@ -381,7 +381,7 @@ def decide_plaque(*, actor: User, review: PlaqueReview, decision: str, reason: s
             "与建议不同的决定须说明理由 / a decision that differs from the suggestion needs a reason",
             fields={"reason": "required"},
         )
-    review = PlaqueReview.objects.select_for_update().get(pk=review.pk)
+    review = PlaqueReview.objects.select_for_update(of=("self",)).get(pk=review.pk)
     review.decision, review.reason = decision, reason or review.suggestion_reason
     review.decided_by, review.decided_at = actor, timezone.now()
     review.save(update_fields=["decision", "reason", "decided_by", "decided_at"])
@@ -402,7 +402,7 @@ def accept_plaque_suggestions(*, actor: User, campaign: Campaign) -> int:
         raise PermissionDenied("只有审批办可以作出决定 / only the approval office decides")
     _require_status(campaign, Status.REVIEW, doing="作出决定")
     now = timezone.now()
-    pending = list(campaign.plaque_reviews.select_for_update().filter(decision=""))
+    pending = list(campaign.plaque_reviews.select_for_update(of=("self",)).filter(decision=""))
     for review in pending:
         review.decision, review.reason = review.suggestion, review.suggestion_reason
         review.decided_by, review.decided_at = actor, now
@@ -418,7 +418,7 @@ def confirm_plaque_removal(*, actor: User, review: PlaqueReview, photo: Uploaded
     """The community confirms, with a photo, that a plaque decided "remove" is down; the plaque leaves the registry."""
     campaign = _locked(review.campaign)
     review = (
-        PlaqueReview.objects.select_for_update()
+        PlaqueReview.objects.select_for_update(of=("self",))
         .select_related("plaque", "plaque__community")
         .get(pk=review.pk)
     )
@@ -662,7 +662,7 @@ def decide_task(
     _require_status(campaign, Status.REVIEW, doing="作出决定")
     if decision not in Decision.values:
         raise ValidationFailed("请选择处理方式 / choose a decision", fields={"decision": "invalid"})
-    task = CarriedTask.objects.select_for_update().get(pk=task.pk)
+    task = CarriedTask.objects.select_for_update(of=("self",)).get(pk=task.pk)
     if decision == Decision.RETURN and task.department_id is None:
         raise ValidationFailed(
             "未登记交办部门,无法退回 / no department is recorded to return it to",
@@ -701,7 +701,7 @@ def accept_task_suggestions(*, actor: User, campaign: Campaign) -> int:
     _require_status(campaign, Status.REVIEW, doing="作出决定")
     now = timezone.now()
     pending = list(
-        campaign.tasks.select_for_update()
+        campaign.tasks.select_for_update(of=("self",))
         .filter(decision="")
         .exclude(suggestion="")
         .exclude(Q(suggestion=Decision.RETURN) & Q(department__isnull=True))

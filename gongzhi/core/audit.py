@@ -62,7 +62,7 @@ def record(
     """Append an audit entry. Must run inside the transaction of the change it records."""
     if not connection.in_atomic_block:
         raise RuntimeError("audit.record() must run inside the transaction of the change it records")
-    head, _ = AuditHead.objects.select_for_update().get_or_create(id=1)
+    head, _ = AuditHead.objects.select_for_update(of=("self",)).get_or_create(id=1)
     entry = AuditEntry(
         seq=head.seq + 1,
         at=timezone.now(),

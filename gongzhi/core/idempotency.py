@@ -135,7 +135,9 @@ def run(
         )
     digest = request_hash(request)
     with transaction.atomic():
-        existing = IdempotencyRecord.objects.select_for_update().filter(user=user, key=key).first()
+        existing = (
+            IdempotencyRecord.objects.select_for_update(of=("self",)).filter(user=user, key=key).first()
+        )
         if existing is not None and existing.created_at < timezone.now() - IDEMPOTENCY_TTL:
             existing.delete()
             existing = None

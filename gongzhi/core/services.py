@@ -191,7 +191,7 @@ def revoke_api_token(*, actor: User, token: ApiToken) -> ApiToken:
     """Revoke a token; the next request that presents it is refused."""
     if actor.pk != token.user_id and not actor.is_superuser:
         raise PermissionDenied("只能撤销自己的令牌 / You can only revoke your own tokens")
-    token = ApiToken.objects.select_for_update().get(pk=token.pk)
+    token = ApiToken.objects.select_for_update(of=("self",)).get(pk=token.pk)
     if token.revoked_at is not None:
         raise Conflict("该令牌已撤销 / The token is already revoked")
     token.revoked_at = timezone.now()
@@ -234,7 +234,7 @@ def set_notification_preference(*, actor: User, mail: str) -> NotificationPrefer
     """Immediate mail, a daily digest, or in-app only."""
     if mail not in NotificationPreference.Mail.values:
         raise ValidationFailed("请选择邮件提醒方式 / choose how to be mailed", fields={"mail": "invalid"})
-    pref, _ = NotificationPreference.objects.select_for_update().get_or_create(user=actor)
+    pref, _ = NotificationPreference.objects.select_for_update(of=("self",)).get_or_create(user=actor)
     if pref.mail != mail:
         old = pref.mail
         pref.mail = mail

@@ -42,7 +42,7 @@ def move(
 ) -> M:
     """Move `obj` to status `to`. `fields` are further columns set in the same save (e.g. decided_at)."""
     model = type(obj)
-    locked = model._default_manager.select_for_update().get(pk=obj.pk)
+    locked = model._default_manager.select_for_update(of=("self",)).get(pk=obj.pk)
     current = locked.status  # type: ignore[attr-defined]
     table: dict[str, set[str]] = model.TRANSITIONS  # type: ignore[attr-defined]
     if to not in table.get(current, set()):

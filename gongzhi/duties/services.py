@@ -152,7 +152,7 @@ def _require_editor(actor: User | None, scope: Region) -> None:
 
 def _lock_draft(edition: ListEdition) -> ListEdition:
     """Re-read the edition under a row lock; anything but a draft is frozen (409)."""
-    locked = ListEdition.objects.select_for_update().select_related("scope").get(pk=edition.pk)
+    locked = ListEdition.objects.select_for_update(of=("self",)).select_related("scope").get(pk=edition.pk)
     if locked.status != ListEdition.Status.DRAFT:
         raise Conflict(
             "只有草稿可以修改,已发布的版本不能改动 / only drafts can be edited; a published edition is frozen",
@@ -253,7 +253,7 @@ def copy_edition(*, actor: User | None, source: ListEdition, title: str = "") ->
 def publish_edition(*, actor: User | None, edition: ListEdition) -> ListEdition:
     """Publish a draft; the scope's current edition is superseded in the same transaction."""
     _require_editor(actor, edition.scope)
-    locked = ListEdition.objects.select_for_update().select_related("scope").get(pk=edition.pk)
+    locked = ListEdition.objects.select_for_update(of=("self",)).select_related("scope").get(pk=edition.pk)
     if not states.allowed(locked, ListEdition.Status.PUBLISHED):
         raise InvalidTransition(
             f"只有草稿可以发布,此版本为“{locked.get_status_display()}” / only a draft can be published"
@@ -269,7 +269,7 @@ def publish_edition(*, actor: User | None, edition: ListEdition) -> ListEdition:
         )
     now = timezone.now()
     current = (
-        ListEdition.objects.select_for_update()
+        ListEdition.objects.select_for_update(of=("self",))
         .filter(scope_id=locked.scope_id, status=ListEdition.Status.PUBLISHED)
         .first()
     )
@@ -477,7 +477,7 @@ def propose_item(*, actor: User | None, scope: Region, data: ItemData, basis: st
     a new draft copied from the published edition (empty if there is none). The caller has authorized the
     decision; the item is written as the system and the audit entry names `actor` and `basis`."""
     draft = (
-        ListEdition.objects.select_for_update()
+        ListEdition.objects.select_for_update(of=("self",))
         .filter(scope=scope, status=ListEdition.Status.DRAFT)
         .order_by("-created_at", "-id")
         .first()

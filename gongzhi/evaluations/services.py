@@ -175,7 +175,7 @@ def set_weights(*, actor: User, cycle: Cycle, direction: str, weights: dict[str,
         raise _deny("只有审批办可以调整指标权重 / only the approval office sets the weights")
     if direction not in Direction.values:
         raise ValidationFailed("评估方向无效 / invalid direction", fields={"direction": "invalid"})
-    cycle = Cycle.objects.select_for_update().get(pk=cycle.pk)
+    cycle = Cycle.objects.select_for_update(of=("self",)).get(pk=cycle.pk)
     if cycle.status != Cycle.Status.DRAFT:
         raise Conflict("评估周期已开始,指标不能再改 / indicators are frozen once the cycle opens")
     indicators = list(Indicator.objects.filter(cycle=cycle, direction=direction))
@@ -321,7 +321,7 @@ def rate(
     department: Organization | None = None,
 ) -> Rating:
     """A rating (0–100) for one rated indicator of one subject; rating again while open replaces it."""
-    cycle = Cycle.objects.select_for_update().get(pk=indicator.cycle_id)
+    cycle = Cycle.objects.select_for_update(of=("self",)).get(pk=indicator.cycle_id)
     if cycle.status != Cycle.Status.OPEN:
         raise Conflict("评估周期不在评分阶段 / the cycle is not taking ratings")
     problems: dict[str, str] = {}
@@ -426,7 +426,7 @@ def rate(
 @transaction.atomic
 def adjust_score(*, actor: User, score: Score, value: Any, reason: str) -> Score:
     """The panel changes one score, with a written reason (audited and shown on the public results)."""
-    cycle = Cycle.objects.select_for_update().get(pk=score.indicator.cycle_id)
+    cycle = Cycle.objects.select_for_update(of=("self",)).get(pk=score.indicator.cycle_id)
     if not permissions.can_review_cycle(actor, cycle):
         raise _deny("只有第三方评估组可以调整得分 / only the third-party panel adjusts scores")
     if cycle.status != Cycle.Status.REVIEWING:
@@ -536,7 +536,7 @@ def settle_instalment(*, actor: User, cycle: Cycle, agreement: Agreement) -> Ins
         raise _deny(
             "只有该协议部门的财务人员可以结算尾款 / only the agreement department's finance settles it"
         )
-    cycle = Cycle.objects.select_for_update().get(pk=cycle.pk)
+    cycle = Cycle.objects.select_for_update(of=("self",)).get(pk=cycle.pk)
     if cycle.status != Cycle.Status.PUBLISHED:
         raise InvalidTransition(
             "评估结果公布后才能结算协议尾款 / the final instalments are settled once the results are published"

@@ -85,7 +85,9 @@ def _allow(actor: User | None, check: Callable[..., bool], *args: Any) -> None:
 def _lock(*accounts: Account) -> None:
     """Row-lock the accounts in id order (PostgreSQL), so that two transfers never wait on each other in a
     circle; SQLite's BEGIN IMMEDIATE already serializes writers."""
-    list(Account.objects.select_for_update().filter(pk__in={a.pk for a in accounts}).order_by("pk"))
+    list(
+        Account.objects.select_for_update(of=("self",)).filter(pk__in={a.pk for a in accounts}).order_by("pk")
+    )
 
 
 def _refuse_duplicate_ref(ref: str) -> None:

@@ -83,7 +83,7 @@ def _closed(survey: Survey) -> bool:
 
 
 def _locked(survey: Survey) -> Survey:
-    return Survey.objects.select_for_update().select_related("scope", "owner").get(pk=survey.pk)
+    return Survey.objects.select_for_update(of=("self",)).select_related("scope", "owner").get(pk=survey.pk)
 
 
 # --- Building -------------------------------------------------------------------------------------------------
@@ -569,7 +569,9 @@ def reissue_invitation(*, actor: User, survey: Survey, respondent_id: int) -> Sl
         raise SurveyNotOpen("问卷已结束 / the survey is closed")
     key = codes.respondent_key(survey.series, survey.respondents, respondent_id)
     invitation = (
-        Invitation.objects.select_for_update().filter(series=survey.series, respondent_key=key).first()
+        Invitation.objects.select_for_update(of=("self",))
+        .filter(series=survey.series, respondent_key=key)
+        .first()
     )
     if invitation is None:
         raise NotFound("该户尚未发放邀请码 / no invitation issued for this respondent yet")
