@@ -92,6 +92,20 @@ def _fail(request: HttpRequest, form: Form | None, exc: DomainError) -> int:
     return exc.status
 
 
+def _submit(request: HttpRequest, form: Form, act: Callable[[dict[str, Any]], object]) -> tuple[bool, int]:
+    """The POST half of a form page: (done, HTTP status). A GET does nothing (200); an invalid form is 422; the
+    service runs with the cleaned data, and a domain error it raises lands on the form with the error's status."""
+    if request.method != "POST":
+        return False, 200
+    if not form.is_valid():
+        return False, 422
+    try:
+        act(form.cleaned_data)
+    except DomainError as exc:
+        return False, _fail(request, form, exc)
+    return True, 200
+
+
 def _agreement(request: HttpRequest, pk: int) -> tuple[User, Agreement]:
     user = _user(request)
     return user, _get(permissions.get_agreement_for_user, user, pk)
@@ -348,20 +362,14 @@ def edit_terms(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("agreements:detail", pk=pk)
     initial = vars(services.TermsData.of(version)) | {"schedule": format_schedule(version.schedule)}
     form = TermsForm(request.POST or None, initial=initial)
-    status = 200
-    if request.method == "POST":
-        if form.is_valid():
-            try:
-                services.update_terms(
-                    actor=user, agreement=agreement, data=services.TermsData(**form.cleaned_data)
-                )
-            except DomainError as exc:
-                status = _fail(request, form, exc)
-            else:
-                messages.success(request, _("已保存协议条款"))
-                return redirect("agreements:detail", pk=pk)
-        else:
-            status = 422
+
+    def act(data: dict[str, Any]) -> object:
+        return services.update_terms(actor=user, agreement=agreement, data=services.TermsData(**data))
+
+    done, status = _submit(request, form, act)
+    if done:
+        messages.success(request, _("已保存协议条款"))
+        return redirect("agreements:detail", pk=pk)
     return render(
         request,
         "agreements/form.html",
@@ -390,26 +398,21 @@ def edit_item(request: HttpRequest, pk: int, task: int) -> HttpResponse:
             "amount": from_fen(item.amount_fen),
         },
     )
-    status = 200
-    if request.method == "POST":
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                services.update_item(
-                    actor=user,
-                    agreement=agreement,
-                    task=item.task,
-                    requirements=data["requirements"],
-                    standards=data["standards"],
-                    amount_fen=to_fen(data["amount"]),
-                )
-            except DomainError as exc:
-                status = _fail(request, form, exc)
-            else:
-                messages.success(request, _("已保存“%(t)s”的条款") % {"t": item.task.title})
-                return redirect("agreements:detail", pk=pk)
-        else:
-            status = 422
+
+    def act(data: dict[str, Any]) -> object:
+        return services.update_item(
+            actor=user,
+            agreement=agreement,
+            task=item.task,
+            requirements=data["requirements"],
+            standards=data["standards"],
+            amount_fen=to_fen(data["amount"]),
+        )
+
+    done, status = _submit(request, form, act)
+    if done:
+        messages.success(request, _("已保存“%(t)s”的条款") % {"t": item.task.title})
+        return redirect("agreements:detail", pk=pk)
     context = {"agreement": agreement, "form": form, "heading": item.task.title, "item": item}
     return render(request, "agreements/form.html", context, status=status)
 
@@ -434,26 +437,21 @@ def add_service(request: HttpRequest, pk: int) -> HttpResponse:
     if agreement.kind != Kind.SERVICE_PURCHASE:
         raise _deny()
     form = ServiceItemForm(request.POST or None)
-    status = 200
-    if request.method == "POST":
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                services.add_service_item(
-                    actor=user,
-                    agreement=agreement,
-                    title=data["title"],
-                    requirements=data["requirements"],
-                    standards=data["standards"],
-                    amount_fen=to_fen(data["amount"]),
-                )
-            except DomainError as exc:
-                status = _fail(request, form, exc)
-            else:
-                messages.success(request, _("已加入服务项目"))
-                return redirect("agreements:detail", pk=pk)
-        else:
-            status = 422
+
+    def act(data: dict[str, Any]) -> object:
+        return services.add_service_item(
+            actor=user,
+            agreement=agreement,
+            title=data["title"],
+            requirements=data["requirements"],
+            standards=data["standards"],
+            amount_fen=to_fen(data["amount"]),
+        )
+
+    done, status = _submit(request, form, act)
+    if done:
+        messages.success(request, _("已加入服务项目"))
+        return redirect("agreements:detail", pk=pk)
     return render(
         request,
         "agreements/form.html",
@@ -625,23 +623,19 @@ def pay(request: HttpRequest, pk: int, seq: int) -> HttpResponse:
     if instalment is None:
         raise _deny()
     form = PayForm(request.POST or None, initial={"amount": from_fen(instalment.outstanding_fen)})
-    status = 200
-    if request.method == "POST":
-        if form.is_valid():
-            try:
-                services.pay_instalment(
-                    actor=user,
-                    instalment=instalment,
-                    amount_fen=to_fen(form.cleaned_data["amount"]),
-                    note=form.cleaned_data["note"],
-                )
-            except DomainError as exc:
-                status = _fail(request, form, exc)
-            else:
-                messages.success(request, _("已支付"))
-                return redirect("agreements:detail", pk=pk)
-        else:
-            status = 422
+
+    def act(data: dict[str, Any]) -> object:
+        return services.pay_instalment(
+            actor=user,
+            instalment=instalment,
+            amount_fen=to_fen(data["amount"]),
+            note=data["note"],
+        )
+
+    done, status = _submit(request, form, act)
+    if done:
+        messages.success(request, _("已支付"))
+        return redirect("agreements:detail", pk=pk)
     context = {
         "agreement": agreement,
         "form": form,
@@ -659,23 +653,19 @@ def terminate(request: HttpRequest, pk: int) -> HttpResponse:
         raise _deny()
     fig = queries.figures([agreement])[0]
     form = TerminateForm(request.POST or None, initial={"settlement": from_fen(fig.paid)})
-    status = 200
-    if request.method == "POST":
-        if form.is_valid():
-            try:
-                services.terminate_agreement(
-                    actor=user,
-                    agreement=agreement,
-                    reason=form.cleaned_data["reason"],
-                    settlement_fen=to_fen(form.cleaned_data["settlement"]),
-                )
-            except DomainError as exc:
-                status = _fail(request, form, exc)
-            else:
-                messages.success(request, _("协议已终止"))
-                return redirect("agreements:detail", pk=pk)
-        else:
-            status = 422
+
+    def act(data: dict[str, Any]) -> object:
+        return services.terminate_agreement(
+            actor=user,
+            agreement=agreement,
+            reason=data["reason"],
+            settlement_fen=to_fen(data["settlement"]),
+        )
+
+    done, status = _submit(request, form, act)
+    if done:
+        messages.success(request, _("协议已终止"))
+        return redirect("agreements:detail", pk=pk)
     context = {"agreement": agreement, "form": form, "heading": _("终止协议"), "fig": fig}
     return render(request, "agreements/form.html", context, status=status)
 
@@ -806,24 +796,20 @@ def report(request: HttpRequest, pk: int, task: int) -> HttpResponse:
     if agreement_task is None:
         raise _deny()
     form = CompletionForm(request.POST or None, request.FILES or None)
-    status = 200
-    if request.method == "POST":
-        if form.is_valid():
-            try:
-                services.report_completion(
-                    actor=user,
-                    agreement=agreement,
-                    task=agreement_task,
-                    summary=form.cleaned_data["summary"],
-                    upload=form.cleaned_data["file"],
-                )
-            except DomainError as exc:
-                status = _fail(request, form, exc)
-            else:
-                messages.success(request, _("已报告完成,待部门确认"))
-                return redirect("agreements:detail", pk=pk)
-        else:
-            status = 422
+
+    def act(data: dict[str, Any]) -> object:
+        return services.report_completion(
+            actor=user,
+            agreement=agreement,
+            task=agreement_task,
+            summary=data["summary"],
+            upload=data["file"],
+        )
+
+    done, status = _submit(request, form, act)
+    if done:
+        messages.success(request, _("已报告完成,待部门确认"))
+        return redirect("agreements:detail", pk=pk)
     context = {
         "agreement": agreement,
         "form": form,
@@ -841,23 +827,19 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
     if not permissions.can_review_completion(user, completion):
         raise _deny()
     form = ReviewForm(request.POST or None)
-    status = 200
-    if request.method == "POST":
-        if form.is_valid():
-            try:
-                services.review_completion(
-                    actor=user,
-                    completion=completion,
-                    confirm=form.cleaned_data["decision"] == "confirm",
-                    note=form.cleaned_data["note"],
-                )
-            except DomainError as exc:
-                status = _fail(request, form, exc)
-            else:
-                messages.success(request, _("已处理完成报告"))
-                return redirect("agreements:detail", pk=completion.agreement_id)
-        else:
-            status = 422
+
+    def act(data: dict[str, Any]) -> object:
+        return services.review_completion(
+            actor=user,
+            completion=completion,
+            confirm=data["decision"] == "confirm",
+            note=data["note"],
+        )
+
+    done, status = _submit(request, form, act)
+    if done:
+        messages.success(request, _("已处理完成报告"))
+        return redirect("agreements:detail", pk=completion.agreement_id)
     context = {
         "agreement": completion.agreement,
         "form": form,
@@ -875,23 +857,19 @@ def resolve(request: HttpRequest, pk: int) -> HttpResponse:
     if not permissions.can_resolve_completion(user, completion):
         raise _deny()
     form = ResolveForm(request.POST or None)
-    status = 200
-    if request.method == "POST":
-        if form.is_valid():
-            try:
-                services.resolve_completion(
-                    actor=user,
-                    completion=completion,
-                    complete=form.cleaned_data["decision"] == "complete",
-                    note=form.cleaned_data["note"],
-                )
-            except DomainError as exc:
-                status = _fail(request, form, exc)
-            else:
-                messages.success(request, _("已作出认定"))
-                return redirect("agreements:detail", pk=completion.agreement_id)
-        else:
-            status = 422
+
+    def act(data: dict[str, Any]) -> object:
+        return services.resolve_completion(
+            actor=user,
+            completion=completion,
+            complete=data["decision"] == "complete",
+            note=data["note"],
+        )
+
+    done, status = _submit(request, form, act)
+    if done:
+        messages.success(request, _("已作出认定"))
+        return redirect("agreements:detail", pk=completion.agreement_id)
     context = {
         "agreement": completion.agreement,
         "form": form,
@@ -921,20 +899,14 @@ def refuse(request: HttpRequest, pk: int) -> HttpResponse:
     if not admission_permissions.can_refuse_for(user, task.community):
         raise _deny()
     form = RefuseForm(request.POST or None)
-    status = 200
-    if request.method == "POST":
-        if form.is_valid():
-            try:
-                services.refuse_task_without_agreement(
-                    actor=user, task=task, details=form.cleaned_data["details"]
-                )
-            except DomainError as exc:
-                status = _fail(request, form, exc)
-            else:
-                messages.success(request, _("已拒绝该事项,部门和审批机构会收到通知"))
-                return redirect("agreements:party")
-        else:
-            status = 422
+
+    def act(data: dict[str, Any]) -> object:
+        return services.refuse_task_without_agreement(actor=user, task=task, details=data["details"])
+
+    done, status = _submit(request, form, act)
+    if done:
+        messages.success(request, _("已拒绝该事项,部门和审批机构会收到通知"))
+        return redirect("agreements:party")
     context = {"form": form, "heading": _("拒绝:%(t)s") % {"t": task.title}, "task": task}
     return render(request, "agreements/form.html", context, status=status)
 
@@ -978,25 +950,20 @@ def template_create(request: HttpRequest) -> HttpResponse:
         "region": regions.first(),
     }
     form = TemplateForm(request.POST or None, regions=regions, initial=initial)
-    status = 200
-    if request.method == "POST":
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                services.create_template(
-                    actor=user,
-                    region=data["region"],
-                    year=data["year"],
-                    kind=data["kind"],
-                    data=_template_data(data),
-                )
-            except DomainError as exc:
-                status = _fail(request, form, exc)
-            else:
-                messages.success(request, _("已保存协议范本"))
-                return redirect("agreements:templates")
-        else:
-            status = 422
+
+    def act(data: dict[str, Any]) -> object:
+        return services.create_template(
+            actor=user,
+            region=data["region"],
+            year=data["year"],
+            kind=data["kind"],
+            data=_template_data(data),
+        )
+
+    done, status = _submit(request, form, act)
+    if done:
+        messages.success(request, _("已保存协议范本"))
+        return redirect("agreements:templates")
     return render(
         request, "agreements/template_form.html", {"form": form, "variables": _variables()}, status=status
     )
@@ -1024,20 +991,14 @@ def template_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "visits_per_year": template.visits_per_year,
     }
     form = TemplateForm(request.POST or None, regions=Region.objects.none(), editing=True, initial=initial)
-    status = 200
-    if request.method == "POST":
-        if form.is_valid():
-            try:
-                services.update_template(
-                    actor=user, template=template, data=_template_data(form.cleaned_data)
-                )
-            except DomainError as exc:
-                status = _fail(request, form, exc)
-            else:
-                messages.success(request, _("已保存协议范本"))
-                return redirect("agreements:templates")
-        else:
-            status = 422
+
+    def act(data: dict[str, Any]) -> object:
+        return services.update_template(actor=user, template=template, data=_template_data(data))
+
+    done, status = _submit(request, form, act)
+    if done:
+        messages.success(request, _("已保存协议范本"))
+        return redirect("agreements:templates")
     context = {"form": form, "template": template, "variables": _variables()}
     return render(request, "agreements/template_form.html", context, status=status)
 
