@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.forms import Form
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -52,58 +52,15 @@ from gongzhi.agreements.models import (
     Version,
     VersionItem,
 )
-from gongzhi.core.errors import DomainError, NotFound
+from gongzhi.core.errors import DomainError
 from gongzhi.core.models import User
 from gongzhi.core.roles import Cap, OrgKind
 from gongzhi.orgs.models import Organization, Region
-
-T = TypeVar("T")
-
-
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
-
-
-def _get(fetch: Callable[..., T], *args: Any) -> T:
-    try:
-        return fetch(*args)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
-
-
-def _deny() -> Http404:
-    return Http404(_("未找到 / Not found"))
-
-
-def _fail(request: HttpRequest, form: Form | None, exc: DomainError) -> int:
-    """Put a domain error on the form (on the fields it names where they exist) and return its HTTP status."""
-    if form is not None:
-        placed = False
-        for name in exc.fields:
-            if name in form.fields and not form.fields[name].widget.is_hidden:
-                form.add_error(name, exc.message)
-                placed = True
-        if not placed:
-            form.add_error(None, exc.message)
-    else:
-        messages.error(request, exc.message)
-    return exc.status
-
-
-def _submit(request: HttpRequest, form: Form, act: Callable[[dict[str, Any]], object]) -> tuple[bool, int]:
-    """The POST half of a form page: (done, HTTP status). A GET does nothing (200); an invalid form is 422; the
-    service runs with the cleaned data, and a domain error it raises lands on the form with the error's status."""
-    if request.method != "POST":
-        return False, 200
-    if not form.is_valid():
-        return False, 422
-    try:
-        act(form.cleaned_data)
-    except DomainError as exc:
-        return False, _fail(request, form, exc)
-    return True, 200
+from gongzhi.web.viewkit import fail_on_form as _fail
+from gongzhi.web.viewkit import fetch_or_404 as _get
+from gongzhi.web.viewkit import not_found as _deny
+from gongzhi.web.viewkit import signed_in_user as _user
+from gongzhi.web.viewkit import submit as _submit
 
 
 def _agreement(request: HttpRequest, pk: int) -> tuple[User, Agreement]:

@@ -4,14 +4,12 @@ user may not see), call one service, render."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
-from typing import Any, TypeVar
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.forms import Form
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -34,45 +32,14 @@ from gongzhi.cleanup.models import AllowedPlaque, Campaign, CarriedTask, Plaque
 from gongzhi.cleanup.uploads import photo_response
 from gongzhi.cleanup.xlsx import ImportFailed
 from gongzhi.core import services as core_services
-from gongzhi.core.errors import DomainError, NotFound
+from gongzhi.core.errors import DomainError
 from gongzhi.core.models import CalendarYear, User
 from gongzhi.orgs.models import Region
 from gongzhi.web import charts
-
-T = TypeVar("T")
-
-
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
-
-
-def _get(fetch: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-    try:
-        return fetch(*args, **kwargs)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
-
-
-def _deny() -> Http404:
-    return Http404(_("未找到 / Not found"))
-
-
-def _fail(request: HttpRequest, form: Form | None, exc: DomainError) -> int:
-    """Put a domain error on the form (field by field where it names them) and return its HTTP status."""
-    if form is not None:
-        placed = False
-        for name, _code in exc.fields.items():
-            if name in form.fields:
-                form.add_error(name, exc.message)
-                placed = True
-        if not placed:
-            form.add_error(None, exc.message)
-    else:
-        messages.error(request, exc.message)
-    return exc.status
-
+from gongzhi.web.viewkit import fail_on_form as _fail
+from gongzhi.web.viewkit import fetch_or_404 as _get
+from gongzhi.web.viewkit import not_found as _deny
+from gongzhi.web.viewkit import signed_in_user as _user
 
 # --- Home ---------------------------------------------------------------------------------------------------
 

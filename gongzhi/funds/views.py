@@ -5,47 +5,31 @@ one service, render."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.forms import Form
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from gongzhi.core import crypto
-from gongzhi.core.errors import DomainError, NotFound
+from gongzhi.core.errors import DomainError
 from gongzhi.core.models import User
 from gongzhi.core.roles import Cap, OrgKind
 from gongzhi.funds import permissions, queries, services, xlsx
 from gongzhi.funds.forms import FundForm, OpenBudgetForm, ReverseForm, TotalsFilter, to_fen
 from gongzhi.funds.models import Account, Entry, Transfer, entry_canonical
 from gongzhi.orgs.models import Organization
+from gongzhi.web.viewkit import fetch_or_404 as _get
+from gongzhi.web.viewkit import not_found as _deny
+from gongzhi.web.viewkit import signed_in_user as _user
 
-T = TypeVar("T")
 PAGE_SIZE = 50
-
-
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
-
-
-def _get(fetch: Callable[..., T], *args: Any) -> T:
-    try:
-        return fetch(*args)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
-
-
-def _deny() -> Http404:
-    return Http404(_("未找到 / Not found"))
 
 
 def _fail(form: Form, exc: DomainError) -> int:

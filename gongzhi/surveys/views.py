@@ -4,13 +4,11 @@ account and are rate-limited per address."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -31,39 +29,10 @@ from gongzhi.surveys.forms import (
     answers_from_post,
 )
 from gongzhi.surveys.models import Participation, Question, Survey
-
-T = TypeVar("T")
-
-
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
-
-
-def _get(fetch: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-    try:
-        return fetch(*args, **kwargs)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
-
-
-def _deny() -> Http404:
-    return Http404(_("未找到 / Not found"))
-
-
-def _fail(request: HttpRequest, form: Form | None, exc: DomainError) -> int:
-    if form is not None:
-        placed = False
-        for name in exc.fields:
-            if name in form.fields:
-                form.add_error(name, exc.message)
-                placed = True
-        if not placed:
-            form.add_error(None, exc.message)
-    else:
-        messages.error(request, exc.message)
-    return exc.status
+from gongzhi.web.viewkit import fail_on_form as _fail
+from gongzhi.web.viewkit import fetch_or_404 as _get
+from gongzhi.web.viewkit import not_found as _deny
+from gongzhi.web.viewkit import signed_in_user as _user
 
 
 def _throttled(request: HttpRequest, bucket: str) -> HttpResponse:
