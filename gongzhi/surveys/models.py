@@ -153,12 +153,12 @@ class Invitation(models.Model):
     """One household's (or unit's) invitation to a survey series. Holds no code and no household id: the code's
     HMAC for look-ups, and the respondent's HMAC, which is what Participation is unique on."""
 
-    series = models.UUIDField(db_index=True)
+    series = models.UUIDField()  # indexed first in both the unique constraint and (series, community)
     survey = models.ForeignKey(Survey, on_delete=models.PROTECT, related_name="invitations")
     kind = models.CharField(max_length=12, choices=Survey.Respondents.choices)
-    respondent_key = models.CharField(max_length=64)
+    respondent_key = models.CharField(max_length=64)  # 32 hex digits (codes.KEY_HEX) since 0003
     community = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+")
-    code_hash = models.CharField(max_length=64, unique=True)
+    code_hash = models.CharField(max_length=64, unique=True)  # likewise
     generation = models.PositiveSmallIntegerField(default=0)
     issued_on = models.DateField()
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
@@ -37,7 +37,7 @@ Kind = Question.Kind
 MAX_QUESTIONS = 60
 MAX_OPTIONS = 20
 MAX_TEXT_ANSWER = 2000
-ISSUE_BATCH = 2000
+ISSUE_BATCH = 50_000
 KEY_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 TOKEN_RE = re.compile(r"^[\x21-\x7e]{8,200}$")
 
@@ -400,47 +400,81 @@ def _respondents(survey: Survey, community_id: int) -> Iterable[int]:
     return Household.objects.filter(community_id=community_id).order_by("pk").values_list("pk", flat=True)
 
 
-def _insert_invitations(rows: list[Invitation], survey: Survey, respondent_ids: dict[str, int]) -> int:
-    """Bulk insert in one savepoint; a code that collides with a live one moves to its next generation."""
-    for _attempt in range(8):
-        seen: set[str] = set()
-        taken = set(
-            Invitation.objects.filter(code_hash__in=[r.code_hash for r in rows]).values_list(
-                "code_hash", flat=True
+@dataclass(slots=True)
+class _Pending:
+    key: str  # respondent_key
+    respondent_id: int
+    community_id: int
+    generation: int
+    code_hash: str
+
+
+_INVITATION_COLUMNS = (
+    "series", "survey_id", "kind", "respondent_key", "community_id", "code_hash", "generation", "issued_on",
+)  # fmt: skip
+
+
+def _existing(column: str, values: list[str], **where: Any) -> set[str]:
+    found: set[str] = set()
+    for lo in range(0, len(values), 10_000):  # below SQLite's 32,766 variables a statement
+        found.update(
+            Invitation.objects.filter(**{f"{column}__in": values[lo : lo + 10_000]}, **where).values_list(
+                column, flat=True
             )
         )
+    return found
+
+
+def _insert_invitations(survey: Survey, rows: list[_Pending], deriver: codes.Deriver, today: date) -> int:
+    """Insert in one savepoint with plain INSERTs: at city scale the ORM's model objects cost more than the
+    writing. Optimistic: the first try checks nothing in the database; when the unique constraints refuse the
+    batch (a code equal to a live one, about once per city-wide issue, or households issued meanwhile by
+    someone else), the retry drops what exists and moves a clashing code to its household's next generation."""
+    qn = connection.ops.quote_name
+    table, columns = qn(Invitation._meta.db_table), ", ".join(qn(c) for c in _INVITATION_COLUMNS)
+    marks = ", ".join(["%s"] * len(_INVITATION_COLUMNS))
+    sql = f"INSERT INTO {table} ({columns}) VALUES ({marks})"  # noqa: S608 - the model's own names only
+    series = Invitation._meta.get_field("series").get_db_prep_value(survey.series, connection)
+    issued_on = Invitation._meta.get_field("issued_on").get_db_prep_value(today, connection)
+    taken: set[str] = set()
+    for _attempt in range(8):
+        seen: set[str] = set()
         for row in rows:
             while row.code_hash in taken or row.code_hash in seen:
                 row.generation += 1
-                code = codes.derive_code(
-                    row.series, row.kind, respondent_ids[row.respondent_key], row.generation
-                )
-                row.code_hash = codes.code_hash(code)
+                row.code_hash = deriver.code_hash(deriver.code(row.respondent_id, row.generation))
             seen.add(row.code_hash)
         try:
-            with transaction.atomic():
-                Invitation.objects.bulk_create(rows, batch_size=500)
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.executemany(
+                    sql,
+                    [
+                        (series, survey.pk, survey.respondents, r.key, r.community_id, r.code_hash, r.generation,
+                         issued_on)
+                        for r in rows
+                    ],
+                )  # fmt: skip
             return len(rows)
         except IntegrityError:
-            # Someone issued the same households (or an equal code) meanwhile: drop what exists and try again.
-            existing = set(
-                Invitation.objects.filter(
-                    series=survey.series, respondent_key__in=[r.respondent_key for r in rows]
-                ).values_list("respondent_key", flat=True)
-            )
-            rows = [r for r in rows if r.respondent_key not in existing]
-            for r in rows:
-                r.pk = None
+            issued = _existing("respondent_key", [r.key for r in rows], series=survey.series)
+            rows = [r for r in rows if r.key not in issued]
             if not rows:
                 return 0
+            taken = _existing("code_hash", [r.code_hash for r in rows])
     raise Conflict("邀请码生成冲突,请重试 / invitation codes clashed; try again", code="issue_conflict")
 
 
 @transaction.atomic
 def _issue_batch(
-    *, actor: User | None, survey: Survey, rows: list[Invitation], respondent_ids: dict[str, int], note: str
+    *,
+    actor: User | None,
+    survey: Survey,
+    rows: list[_Pending],
+    deriver: codes.Deriver,
+    today: date,
+    note: str,
 ) -> int:
-    created = _insert_invitations(rows, survey, respondent_ids)
+    created = _insert_invitations(survey, rows, deriver, today)
     audit.record(
         "surveys.invitation.issue", actor=actor, target=survey, data={"created": created, "communities": note}
     )
@@ -451,9 +485,11 @@ def issue_invitations(
     *, actor: User | None, survey: Survey, community: Region | None = None, batch_size: int = ISSUE_BATCH
 ) -> IssueResult:
     """One invitation per household (or unit) of `community`, or of every community in the survey's scope, that
-    has none yet in this series. Idempotent. Written in batches, each its own transaction with one audit entry
-    (so that issuing for a whole city does not hold the database for a minute); a rerun finishes an interrupted
-    issue. Nobody sees the codes here: the community's staff print them (invitation_slips)."""
+    has none yet in this series. Idempotent. Written in batches of `batch_size`, each its own transaction with one
+    audit entry, so that issuing for a whole city holds the database for a second or two at a time, not for the
+    whole run; a rerun finishes an interrupted issue. Nobody sees the codes here: the community's staff print them
+    (invitation_slips). Large batches on purpose: the two unique indexes are on random HMACs, so every batch
+    rewrites most of their pages whatever its size (docs/benchmarks.md)."""
     if actor is not None and not permissions.can_issue_invitations(actor, survey, community):
         raise PermissionDenied("无权为该问卷发放邀请码 / you may not issue invitations for this survey")
     if _closed(survey):
@@ -464,45 +500,36 @@ def issue_invitations(
             "该社区不在问卷范围内 / community outside the survey", fields={"community": "scope"}
         )
     targets = [community.pk] if community is not None else sorted(in_scope)
-    kind, series, today = survey.respondents, survey.series, timezone.localdate()
+    deriver, today = codes.Deriver(survey.series, survey.respondents), timezone.localdate()
     created = existing = 0
-    pending: list[Invitation] = []
-    respondent_ids: dict[str, int] = {}
+    pending: list[_Pending] = []
     pending_communities: set[int] = set()
 
     def flush() -> None:
-        nonlocal created, pending, respondent_ids, pending_communities
+        nonlocal created, pending, pending_communities
         if pending:
             note = ",".join(str(c) for c in sorted(pending_communities))[:500]
             created += _issue_batch(
-                actor=actor, survey=survey, rows=pending, respondent_ids=respondent_ids, note=note
+                actor=actor, survey=survey, rows=pending, deriver=deriver, today=today, note=note
             )
-        pending, respondent_ids, pending_communities = [], {}, set()
+        pending, pending_communities = [], set()
 
     for community_id in targets:
         have = set(
-            Invitation.objects.filter(series=series, community_id=community_id).values_list(
+            Invitation.objects.filter(series=survey.series, community_id=community_id).values_list(
                 "respondent_key", flat=True
             )
         )
         for respondent_id in _respondents(survey, community_id):
-            key = codes.respondent_key(series, kind, respondent_id)
+            key = deriver.respondent_key(respondent_id)
             if key in have:
                 existing += 1
                 continue
-            code = codes.derive_code(series, kind, respondent_id, 0)
             pending.append(
-                Invitation(
-                    series=series,
-                    survey=survey,
-                    kind=kind,
-                    respondent_key=key,
-                    community_id=community_id,
-                    code_hash=codes.code_hash(code),
-                    issued_on=today,
+                _Pending(
+                    key, respondent_id, community_id, 0, deriver.code_hash(deriver.code(respondent_id, 0))
                 )
             )
-            respondent_ids[key] = respondent_id
             pending_communities.add(community_id)
             if len(pending) >= batch_size:
                 flush()

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import importlib
+import uuid
+from datetime import date
+
 import pytest
+from django.db import connection
 
 from gongzhi.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from gongzhi.core.models import AuditEntry
@@ -222,6 +227,82 @@ def test_code_collisions_move_to_the_next_generation(survey, city, monkeypatch):
     assert mine.generation == 1 and mine.code_hash != clash
     code = codes.derive_code(survey.series, survey.respondents, city.household.pk, 1)
     services.submit_with_code(code=codes.pretty(code).lower(), answers=answers(survey))
+
+
+def test_the_deriver_gives_what_the_single_calls_give(survey):
+    deriver = codes.Deriver(survey.series, survey.respondents)
+    for respondent_id, generation in [(1, 0), (7, 3), (123456, 0), (600000, 12)]:
+        code = codes.derive_code(survey.series, survey.respondents, respondent_id, generation)
+        assert deriver.code(respondent_id, generation) == code
+        assert deriver.code_hash(code) == codes.code_hash(code)
+        assert deriver.respondent_key(respondent_id) == codes.respondent_key(
+            survey.series, survey.respondents, respondent_id
+        )
+    other = codes.Deriver(uuid.uuid4(), survey.respondents)
+    assert other.respondent_key(1) != deriver.respondent_key(1) and other.code(1, 0) != deriver.code(1, 0)
+
+
+@pytest.mark.parametrize("seed", [b"\x00", b"\xff", b"gongzhi", b"\x5a\xa5"])
+def test_a_code_is_the_top_50_bits_in_crockford_base32(seed):
+    """Codes printed before the table look-up must read the same: compare with the digit-by-digit form."""
+    digest = (seed * 32)[:32]
+    number, digits = int.from_bytes(digest[:8], "big") >> 14, []
+    for _ in range(10):
+        number, digit = divmod(number, 32)
+        digits.append(codes.ALPHABET[digit])
+    assert codes._code_of(digest) == "".join(reversed(digits))
+
+
+def test_stored_keys_are_128_bit_hmacs(survey, city):
+    code_for(survey, city.household)
+    invitation = Invitation.objects.get()
+    assert len(invitation.code_hash) == len(invitation.respondent_key) == codes.KEY_HEX == 32
+    assert int(invitation.code_hash, 16) >= 0 and int(invitation.respondent_key, 16) >= 0
+
+
+def test_a_batch_drops_households_issued_meanwhile(survey, city):
+    """What a rerun racing another issue sees: the unique constraint refuses the batch, the retry inserts only
+    the households that still have no invitation."""
+    first, second = add_households(city.estate, 2)
+    services.issue_invitations(actor=None, survey=survey, community=city.tongxia)
+    third = add_households(city.estate, 1, prefix="8")[0]
+    deriver = codes.Deriver(survey.series, survey.respondents)
+    rows = [
+        services._Pending(deriver.respondent_key(h.pk), h.pk, city.tongxia.pk, 0, deriver.code_hash(deriver.code(h.pk, 0)))
+        for h in (first, third, second)
+    ]  # fmt: skip
+    before = Invitation.objects.count()
+    assert services._insert_invitations(survey, rows, deriver, date(2026, 11, 27)) == 1
+    assert Invitation.objects.count() == before + 1
+    assert Invitation.objects.filter(respondent_key=deriver.respondent_key(third.pk)).exists()
+
+
+def test_the_migration_cuts_full_length_keys_to_what_the_codes_give(survey, city):
+    """Invitations and participations stored before 0003 (64 hex digits) still work after it."""
+
+    def full(message: str) -> str:  # the old, uncut form
+        return codes._mac(message).hex()
+
+    series, kind, household = survey.series, survey.respondents, city.household
+    code = codes.derive_code(series, kind, household.pk, 0)
+    Invitation.objects.create(
+        series=series, survey=survey, kind=kind, community=city.tongxia, issued_on=date(2026, 1, 1),
+        respondent_key=full(f"gongzhi-survey-respondent|{series}|{kind}|{household.pk}"),
+        code_hash=full(f"gongzhi-survey-codehash|{code}"),
+    )  # fmt: skip
+    migration = importlib.import_module("gongzhi.surveys.migrations.0003_invitation_keys_128_bits")
+    with connection.cursor() as cursor:
+        for statement in migration.CUT:
+            cursor.execute(statement)
+    assert Invitation.objects.get().code_hash == codes.code_hash(code)
+    services.submit_with_code(code=code, answers=answers(survey))
+    services.issue_invitations(
+        actor=None, survey=survey, community=city.tongxia
+    )  # the household is not reissued
+    assert (
+        Invitation.objects.filter(community=city.tongxia).count()
+        == Household.objects.filter(community=city.tongxia).count()
+    )
 
 
 # --- answering ----------------------------------------------------------------------------------------------
