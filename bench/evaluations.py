@@ -21,7 +21,7 @@ What is measured (one satisfaction survey over the whole city, 4 scale questions
    response, answers and audit entry in one transaction), is timed on a sample of households single-threaded and
    with several threads, each thread with its own SQLite connection. Every other household's response is then
    written by a bulk path that writes exactly the rows the service writes (Participation, Response, one Answer
-   per scale answer, one chained audit entry per response), a batch of 5,000 responses a transaction. Baseline:
+   per scale answer, one chained audit entry per response), a batch of 50,000 responses a transaction. Baseline:
    the smallest write transaction (BEGIN IMMEDIATE; one-row INSERT; COMMIT) per second, same threads.
 3. Computing the whole cycle: `evaluations.services.move_cycle(... to=reviewing)`, which computes every
    indicator of every community and department and stores the scores. The cycle has the residents' survey
@@ -59,6 +59,7 @@ SCALES = {
 }
 DEPARTMENTS = 60
 SEED = 7
+BULK_BATCH = 50_000  # responses a transaction in the set-up path (random-keyed tables: big batches)
 TARGETS = {"issue_s": 60.0, "compute_s": 30.0, "results_p95_ms": 200.0}
 CHILD_ENV = "GONGZHI_BENCH_EVALUATIONS_RUN"
 OUT_ENV = "GONGZHI_BENCH_EVALUATIONS_OUT"
@@ -442,7 +443,7 @@ def _bulk_responses(ctx: dict[str, Any], skip: set[str]) -> tuple[int, float]:
     """Every other household's response, writing exactly the rows surveys.services._record writes for a code
     submission: a Participation, a Response, an Answer per answered question (the 4 scale answers, and the text
     when there is one) and a chained audit entry, with the same values in the same database form (each field's
-    get_db_prep_save, worked out once for the values that do not change). Raw executemany, 5,000 responses a
+    get_db_prep_save, worked out once for the values that do not change). Raw executemany, 50,000 responses a
     transaction: building 7 model instances per response through the ORM would cost more than writing them."""
     from django.db import connection, transaction
     from django.utils import timezone
@@ -470,7 +471,7 @@ def _bulk_responses(ctx: dict[str, Any], skip: set[str]) -> tuple[int, float]:
     target_type, target_id, target_label = survey._meta.label_lower, str(survey.pk), str(survey)[:200]
     data_db: dict[int, Any] = {}
     start = time.perf_counter()
-    for lo in range(0, len(todo), 5000):
+    for lo in range(0, len(todo), BULK_BATCH):
         with transaction.atomic():
             head, _ = AuditHead.objects.select_for_update().get_or_create(id=1)
             seq, prev = head.seq, head.hash
@@ -478,7 +479,7 @@ def _bulk_responses(ctx: dict[str, Any], skip: set[str]) -> tuple[int, float]:
             responses: list[tuple[Any, ...]] = []
             answers: list[tuple[Any, ...]] = []
             entries: list[tuple[Any, ...]] = []
-            for key, cid in todo[lo : lo + 5000]:
+            for key, cid in todo[lo : lo + BULK_BATCH]:
                 parts.append(
                     (
                         uuid.uuid4().hex,
