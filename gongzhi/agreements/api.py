@@ -160,7 +160,13 @@ def _version_out(v: Version) -> dict[str, Any]:
     }
 
 
-def _instalment_out(i: Instalment, on: dt.date) -> dict[str, Any]:
+def _instalments_out(agreement: Agreement, on: dt.date) -> list[dict[str, Any]]:
+    instalments = list(agreement.instalments.select_related("version").order_by("seq"))
+    held = services.held_instalment_id(agreement, instalments)
+    return [_instalment_out(i, on, held=i.pk == held) for i in instalments]
+
+
+def _instalment_out(i: Instalment, on: dt.date, *, held: bool = False) -> dict[str, Any]:
     return {
         "seq": i.seq,
         "version": i.version.number,
@@ -169,7 +175,8 @@ def _instalment_out(i: Instalment, on: dt.date) -> dict[str, Any]:
         "amount_fen": i.amount_fen,
         "paid_fen": i.paid_fen,
         "outstanding_fen": i.outstanding_fen,
-        "overdue": i.outstanding_fen > 0 and i.due_on < on,
+        "overdue": i.outstanding_fen > 0 and i.due_on < on and not held,
+        "held_for_evaluation": held,
     }
 
 
@@ -218,9 +225,7 @@ def _detail(user: User, agreement: Agreement) -> dict[str, Any]:
         **_agreement_out(fig),
         "current": _version_out(current) if current is not None else None,
         "versions": [_summary(v) for v in _visible_versions(user, agreement)],
-        "instalments": [
-            _instalment_out(i, on) for i in agreement.instalments.select_related("version").order_by("seq")
-        ],
+        "instalments": _instalments_out(agreement, on),
         "completions": [_completion_out(c) for c in agreement.completions.order_by("reported_at", "id")],
         "uncovered_task_ids": list(services.eligible_tasks(agreement).values_list("pk", flat=True))
         if permissions.can_edit_agreement(user, agreement)
@@ -629,13 +634,16 @@ def agreements_diff(
 def agreements_instalments(request: HttpRequest, agreement_id: int = object_id()) -> list[dict[str, Any]]:
     _user, agreement = _agreement(request, agreement_id)
     on = queries.today()
-    return [_instalment_out(i, on) for i in agreement.instalments.select_related("version").order_by("seq")]
+    return _instalments_out(agreement, on)
 
 
 @router.post(
     "/{agreement_id}/instalments/{seq}/payments",
     response={201: PaymentOut, **ERRORS},
     summary="支付分期款 / pay an instalment (Idempotency-Key required)",
+    description="An agreement's final instalment held for the year's evaluation (`held_for_evaluation` in the "
+    "instalments) is refused with 409 `held_for_evaluation`: it is paid by the evaluation's settlement "
+    "(`POST /api/evaluations/cycles/{id}/settlements`) once the cycle is published.",
 )
 @idempotent(status=201)
 def agreements_pay(

@@ -195,6 +195,8 @@ class InstalmentOut(Schema):
     paid_fen: int
     outstanding_fen: int
     overdue: bool
+    # the agreement's final instalment, settled from the year's evaluation: not paid directly (409)
+    held_for_evaluation: bool = False
 
 
 class PaymentOut(Schema):

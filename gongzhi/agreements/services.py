@@ -18,7 +18,7 @@ from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q, QuerySet, Sum
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 
 from gongzhi.admissions import files as admission_files
@@ -30,6 +30,7 @@ from gongzhi.agreements.models import (
     Agreement,
     AgreementTask,
     AgreementTemplate,
+    Anchor,
     Completion,
     Instalment,
     Kind,
@@ -1078,10 +1079,58 @@ def _activate_if_ready(actor: User | None, agreement: Agreement, version: Versio
     return True
 
 
+def hold_ends_on(agreement: Agreement, instalment: Instalment) -> dt.date:
+    """The last day a final instalment waits for the evaluation: the end of the year after the agreement's year
+    (or its due date, if later). A year that no published evaluation settles does not lock the money for longer."""
+    return max(dt.date(agreement.year + 1, 12, 31), instalment.due_on)
+
+
+def held_instalment_id(
+    agreement: Agreement, instalments: list[Instalment], *, on: dt.date | None = None
+) -> int | None:
+    """The instalment among `instalments` (all of the agreement's, any order, with their versions) that is held for
+    the evaluation, if any. Held: the agreement's final instalment (the highest seq, the one that
+    settle_final_instalment settles) while the agreement is in force and the instalment is not settled yet, when
+    the schedule it comes from pays it after the year's end (anchor year_end, "协议年度结束(评估后)") and the hold
+    has not lapsed (hold_ends_on). Only settle_final_instalment pays it then, after the cycle is published. Not
+    held: an advance (a schedule whose last instalment counts from signing, e.g. a single payment on signing); a
+    terminated agreement's instalments (its settlement, chosen on termination, is paid as usual); a settled one."""
+    if agreement.status != Agreement.Status.ACTIVE or not instalments:
+        return None
+    final = max(instalments, key=lambda i: i.seq)
+    schedule = final.version.schedule
+    if final.settled_at is not None or not schedule or schedule[-1].get("anchor") != Anchor.YEAR_END:
+        return None
+    if (on or today()) > hold_ends_on(agreement, final):
+        return None
+    return final.pk
+
+
+def held_for_evaluation(instalment: Instalment, *, on: dt.date | None = None) -> bool:
+    """Whether `instalment` is its agreement's final instalment held for the evaluation (held_instalment_id)."""
+    agreement = instalment.agreement
+    instalments = list(Instalment.objects.filter(agreement=agreement).select_related("version"))
+    return held_instalment_id(agreement, instalments, on=on) == instalment.pk
+
+
+def _held_error(agreement: Agreement, instalment: Instalment) -> Conflict:
+    until = hold_ends_on(agreement, instalment).isoformat()
+    return Conflict(
+        f"尾款待评估结算:第{instalment.seq}期是本协议的尾款,须在{agreement.year}年度评估结果公布后由财务人员"
+        f"按评估结算支付,不能直接支付(若至{until}仍未结算,可直接支付)/ this is the agreement's final instalment: "
+        f"it is settled from the {agreement.year} evaluation once the results are published and cannot be paid "
+        f"directly (if it is not settled by {until}, it can then be paid as usual)",
+        fields={"instalment": "held_for_evaluation"},
+        code="held_for_evaluation",
+    )
+
+
 @transaction.atomic
 def pay_instalment(*, actor: User, instalment: Instalment, amount_fen: int, note: str = "") -> Payment:
     """The department's finance pays (part of) an instalment: the funds ledger moves the money from the
-    agreement's reservation to the community's (or provider's) account."""
+    agreement's reservation to the community's (or provider's) account. The final instalment of an agreement in
+    force is held for the year's evaluation (held_instalment_id): refused here (409 held_for_evaluation), it is
+    paid by settle_final_instalment once the cycle is published."""
     agreement = instalment.agreement
     if not permissions.can_pay(actor, agreement):
         raise PermissionDenied("只有部门财务人员可以支付 / only the department's finance pays")
@@ -1099,6 +1148,12 @@ def pay_instalment(*, actor: User, instalment: Instalment, amount_fen: int, note
         .select_related("version", "version__reservation")
         .get(pk=instalment.pk)
     )
+    # the agreement's row lock keeps an amendment from adding a later instalment meanwhile
+    siblings = list(
+        Instalment.objects.filter(agreement=agreement).exclude(pk=locked.pk).select_related("version")
+    )
+    if held_instalment_id(agreement, [*siblings, locked]) == locked.pk:
+        raise _held_error(agreement, locked)
     if amount_fen > locked.outstanding_fen:
         raise ValidationFailed(
             f"超过本期未付金额 {locked.outstanding_yuan} 元 / more than the {locked.outstanding_yuan} yuan outstanding",
@@ -1598,12 +1653,17 @@ def overdue_instalments(on: dt.date | None = None) -> QuerySet[Instalment]:
 @transaction.atomic
 def flag_overdue_instalments(*, actor: User | None = None, on: dt.date | None = None) -> list[Instalment]:
     """Tell both sides and the approval office about each overdue or short instalment: once when it falls
-    overdue, again after each part payment that leaves it short. Run daily (`gongzhi flag_overdue_instalments`)."""
+    overdue, again after each part payment that leaves it short; not a final instalment held for the evaluation.
+    Run daily (`gongzhi flag_overdue_instalments`)."""
     on = on or today()
     flagged: list[Instalment] = []
-    for inst in overdue_instalments(on).select_for_update(of=("self",)):
+    later = Instalment.objects.filter(agreement=OuterRef("agreement"), seq__gt=OuterRef("seq"))
+    overdue = overdue_instalments(on).select_related("version").annotate(is_last=~Exists(later))
+    for inst in overdue.select_for_update(of=("self",)):
         if inst.flagged_on is not None and inst.flagged_paid_fen == inst.paid_fen:
             continue  # already told, and nothing was paid since
+        if inst.is_last and held_instalment_id(inst.agreement, [inst], on=on) == inst.pk:
+            continue  # the final instalment waits for the evaluation: not the department's delay
         notices.overdue(inst, short=inst.paid_fen > 0, on=on.isoformat())
         inst.flagged_on, inst.flagged_paid_fen = on, inst.paid_fen
         inst.save(update_fields=["flagged_on", "flagged_paid_fen"])

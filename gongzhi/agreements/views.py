@@ -256,6 +256,7 @@ def _detail_context(user: User, agreement: Agreement) -> dict[str, Any]:
     finance = permissions.can_pay(user, agreement)
     status = pending.status if pending else None
     text = services.preview_text(shown) if shown else ""
+    instalments = list(agreement.instalments.select_related("version").order_by("seq"))
     return {
         "agreement": agreement,
         "fig": fig,
@@ -265,7 +266,8 @@ def _detail_context(user: User, agreement: Agreement) -> dict[str, Any]:
         "text_lines": text.split("\n"),
         "versions": [(v, visible[i - 1].number if i else None) for i, v in enumerate(visible)],
         "signatures": list(shown.signatures.filter(voided_at__isnull=True)) if shown else [],
-        "instalments": list(agreement.instalments.order_by("seq")),
+        "instalments": instalments,
+        "held_id": services.held_instalment_id(agreement, instalments),
         "payments": list(agreement.payments.select_related("instalment").order_by("paid_at")),
         "today": services.today(),
         "eligible": list(services.eligible_tasks(agreement)) if editor else [],
@@ -580,6 +582,7 @@ def pay(request: HttpRequest, pk: int, seq: int) -> HttpResponse:
     if instalment is None:
         raise _deny()
     form = PayForm(request.POST or None, initial={"amount": from_fen(instalment.outstanding_fen)})
+    held = services.held_for_evaluation(instalment)
 
     def act(data: dict[str, Any]) -> object:
         return services.pay_instalment(
@@ -598,6 +601,14 @@ def pay(request: HttpRequest, pk: int, seq: int) -> HttpResponse:
         "form": form,
         "heading": _("支付第%(n)d期") % {"n": seq},
         "instalment": instalment,
+        # the final instalment waits for the evaluation: no form, the reason instead (the service refuses a POST)
+        "held_note": _(
+            "尾款待评估结算:本期是协议的尾款,%(year)d年度评估结果公布后,由部门财务人员在评估周期的尾款结算页按评估结算支付,"
+            "不能在此直接支付。"
+        )
+        % {"year": agreement.year}
+        if held
+        else "",
     }
     return render(request, "agreements/form.html", context, status=status)
 

@@ -548,8 +548,14 @@ def test_completion_needs_everything_paid(city, people, budget):
     agreement = active(city, people)
     with pytest.raises(Conflict):
         services.complete_agreement(actor=people.head, agreement=agreement)
-    for inst in Instalment.objects.filter(agreement=agreement):
+    *earlier, final = Instalment.objects.filter(agreement=agreement).order_by("seq")
+    for inst in earlier:
         services.pay_instalment(actor=people.finance, instalment=inst, amount_fen=inst.amount_fen)
+    with pytest.raises(Conflict):  # the final instalment is not paid yet: it waits for the evaluation
+        services.complete_agreement(actor=people.head, agreement=agreement)
+    services.settle_final_instalment(
+        actor=people.finance, instalment=final, settled_fen=final.amount_fen, ref="evaluation:1"
+    )
     with pytest.raises(PermissionDenied):
         services.complete_agreement(actor=people.clerk, agreement=agreement)
     services.complete_agreement(actor=people.head, agreement=agreement)

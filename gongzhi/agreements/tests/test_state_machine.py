@@ -2,17 +2,21 @@
 
 Two agreements of 民政局 (with 铜霞 and with 狮子山) share one year's budget. Random sequences of drafting, adding
 admitted tasks, changing amounts and the schedule, sending, taking back, both signatures (with stale digests),
-reserving the budget, paying instalments (in part, in full, too much), amendments (started, withdrawn, signed and
-put in force), termination with a settlement, completion, completion reports and their review — by the right
+reserving the budget, paying instalments (in part, in full, too much), settling the final instalment from the
+evaluation, amendments (started, withdrawn, signed and put in force), termination with a settlement, completion,
+completion reports and their review — by the right
 people and by the wrong ones. A plain-Python model of each agreement predicts which calls must succeed and which
-refusal each meets; a refused call writes nothing. After every step:
+refusal each meets (the final instalment of an agreement in force is held for the evaluation when its schedule pays
+it after the year's end: paying it is refused, only the settlement pays it); a refused call writes nothing. After
+every step:
 - the ledger verifies: every balance is the sum of its entries, no account but the source is below zero, the
   budget's available money is the model's;
 - each agreement's status, open version, terms in force, instalments and completion reports are the model's, and
   every status change recorded went along the TRANSITIONS table;
 - paid ≤ agreed for every agreement and every instalment (and payments add up to what was paid);
 - the money promised and not yet paid is exactly what its reservations hold (an active agreement is fully
-  reserved: reserved + paid = its total in force; a terminated one holds its settlement);
+  reserved: reserved + paid + what settlements gave back = its total in force; a terminated one holds its
+  settlement);
 - every successful call wrote exactly the agreements audit entries expected of it, and a refused one none.
 Each example runs in a savepoint that is rolled back afterwards.
 """
@@ -126,6 +130,9 @@ class Model:
     instalments: dict[int, list[int]] = field(default_factory=dict)  # pk → [amount, paid]
     completions: dict[int, tuple[int, str]] = field(default_factory=dict)  # task → (completion pk, status)
     settlement: int | None = None
+    final_anchor: str | None = None  # the anchor of the schedule row the final instalment comes from
+    settled: set[int] = field(default_factory=set)  # instalments settled from the evaluation
+    released: int = 0  # what settlements gave back to the budget
 
     @property
     def open_total(self) -> int:
@@ -139,6 +146,16 @@ class Model:
         """Admitted tasks that need to be in the agreement and are in no live version of it."""
         live = {a for a, t in self.task_of.items() if t in self.draft or t in self.effective}
         return set(self.admitted) - live
+
+    def held(self, pk: int) -> bool:
+        """The final instalment (the last scheduled) of an agreement in force, not settled, that its schedule pays
+        after the year's end, waits for the evaluation (TODAY is well within the hold)."""
+        return (
+            self.status == S.ACTIVE
+            and pk == max(self.instalments, default=None)
+            and pk not in self.settled
+            and self.final_anchor == "year_end"
+        )
 
 
 @pytest.mark.django_db
@@ -233,6 +250,8 @@ def test_agreement_state_machine(
             assert sum(i.amount_fen for i in new) == delta and all(i.paid_fen == 0 for i in new)
             assert len(new) <= len(m.schedule) and all(i.amount_fen > 0 for i in new)
             m.instalments.update({i.pk: [i.amount_fen, 0] for i in new})
+            if new:  # the version's last schedule row always gets an amount: it is the final instalment
+                m.final_anchor = m.schedule[-1]["anchor"]
             m.effective, m.effective_no, m.effective_schedule = dict(m.draft), m.open_no, m.schedule
             m.open_no = m.open_status = None
             m.draft, m.reserved = {}, 0
@@ -524,6 +543,7 @@ def test_agreement_state_machine(
                 (by != "finance", PermissionDenied),
                 (value <= 0, ValidationFailed),
                 (m.status not in Agreement.PAYABLE, InvalidTransition),
+                (m.held(pk), Conflict),  # the final instalment waits for the evaluation
                 (value > outstanding, ValidationFailed),
             )
             payment = self._try(
@@ -535,6 +555,41 @@ def test_agreement_state_machine(
             )
             if payment is not None:
                 m.instalments[pk][1] += value
+
+        @rule(s=slot, by=who, i=st.integers(0, 9), quarters=st.integers(0, 5))
+        def settle(self, s: int, by: str, i: int, quarters: int) -> None:
+            """The evaluation settles the final instalment at a share of it (5 quarters: too much)."""
+            m = self.m[s]
+            by = "finance" if by == "ok" else by
+            if not m.instalments:
+                return
+            pk = sorted(m.instalments)[i % len(m.instalments)]
+            amount, paid = m.instalments[pk]
+            value = amount * quarters // 4 + (quarters > 4)
+            expect = _first(
+                (by != "finance", PermissionDenied),
+                (m.status != S.ACTIVE, InvalidTransition),
+                (m.open_no is not None, Conflict),
+                (pk != max(m.instalments), ValidationFailed),
+                (pk in m.settled, Conflict),
+                (value > amount, ValidationFailed),
+            )
+            done = self._try(
+                expect,
+                lambda: services.settle_final_instalment(
+                    actor=actors[by],
+                    instalment=Instalment.objects.get(pk=pk),
+                    settled_fen=value,
+                    ref="evaluation:1",
+                ),
+                "agreements.instalment.settle",
+            )
+            if done is not None:
+                target = max(value, paid)
+                m.instalments[pk] = [target, target]
+                m.settled.add(pk)
+                m.released += amount - target
+                self.available += amount - target
 
         @rule(s=slot, by=who, blank=rarely)
         def start_amendment(self, s: int, by: str, blank: bool) -> None:
@@ -709,11 +764,18 @@ def test_agreement_state_machine(
                 if self._need(m) > self.available:
                     self.fund(2_000_000)
                 self.reserve(s, "ok")
-            else:  # in force: pay the next instalment; when all is paid (or new tasks came), amend
+            else:  # in force: pay the next instalment, settle the held final one; when all is paid (or new tasks
+                # came), amend
                 order = sorted(m.instalments)
-                unpaid = [i for i, pk in enumerate(order) if m.instalments[pk][1] < m.instalments[pk][0]]
+                unpaid = [
+                    i
+                    for i, pk in enumerate(order)
+                    if m.instalments[pk][1] < m.instalments[pk][0] and not m.held(pk)
+                ]
                 if unpaid and not m.eligible():
                     self.pay(s, "ok", unpaid[0], "all")
+                elif order and m.held(order[-1]) and not m.eligible():
+                    self.settle(s, "ok", len(order) - 1, 3)
                 else:
                     self.start_amendment(s, "ok", False)
 
@@ -800,7 +862,7 @@ def test_agreement_state_machine(
                         assert r is None or r.remaining == 0
                 total_paid = sum(paid.values())
                 if m.status in (S.ACTIVE, S.COMPLETED):  # an agreement in force is fully reserved
-                    assert held + total_paid == m.effective_total
+                    assert held + total_paid + m.released == m.effective_total
                 if m.status == S.COMPLETED:
                     assert held == 0
                 if m.status == S.TERMINATED:

@@ -103,8 +103,13 @@ def world(city, people, tasks, budget, outsider, approval_officer, other_head, o
         actor=people.director, agreement=c, digest=digest_of(c), meeting_date=MEETING, minutes_no="2号"
     )
     services.reserve_funds(actor=other_finance, agreement=c)
-    for inst in c.instalments.all():
+    *earlier, final = c.instalments.order_by("seq")
+    for inst in earlier:
         services.pay_instalment(actor=other_finance, instalment=inst, amount_fen=inst.amount_fen)
+    # the final instalment waits for the evaluation: settled in full
+    services.settle_final_instalment(
+        actor=other_finance, instalment=final, settled_fen=final.amount_fen, ref="evaluation:1"
+    )
     # d, e, f: later years in draft, sent, department-signed
     drafts = []
     for offset in (1, 2, 3):

@@ -252,6 +252,30 @@ def test_not_before_publication(make_world):
     assert w.final.settled_at is None
 
 
+def test_the_final_instalment_waits_for_the_published_evaluation(make_world):
+    """Paying the final instalment directly is refused before and after publication (nothing written); the
+    settlement after publication is what pays it, and then the agreement can be closed."""
+    w = make_world(100, publish=False)
+    final_fen = w.final.amount_fen
+    payments, entries = Payment.objects.count(), AuditEntry.objects.count()
+    with pytest.raises(Conflict) as exc:
+        agreement_services.pay_instalment(actor=w.finance, instalment=w.final, amount_fen=final_fen)
+    assert exc.value.code == "held_for_evaluation"
+    _publish(w)
+    entries = AuditEntry.objects.count()
+    with pytest.raises(Conflict):
+        agreement_services.pay_instalment(actor=w.finance, instalment=w.final, amount_fen=final_fen)
+    assert (Payment.objects.count(), AuditEntry.objects.count()) == (payments, entries)
+    inst = services.settle_instalment(actor=w.finance, cycle=w.cycle, agreement=w.agreement)
+    assert inst.paid_fen == inst.amount_fen == final_fen
+    assert Payment.objects.filter(instalment=inst).count() == 1
+    head = make_user("closing-head", w.city.dept, Role.DEPT_HEAD)
+    agreement_services.complete_agreement(actor=head, agreement=w.agreement)
+    w.agreement.refresh_from_db()
+    assert w.agreement.status == Agreement.Status.COMPLETED
+    assert verify_ledger().ok
+
+
 def test_double_settlement_refused_at_the_service(make_world):
     w = make_world(70)
     services.settle_instalment(actor=w.finance, cycle=w.cycle, agreement=w.agreement)
