@@ -11,6 +11,7 @@ import hmac
 import json
 import os
 import secrets
+from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Protocol
@@ -80,14 +81,29 @@ def provider() -> KeyProvider:
 
 def reset_provider() -> None:
     provider.cache_clear()
+    _keyed_sm3.cache_clear()
+    _sm4.cache_clear()
 
 
 def sm3_hex(data: bytes) -> str:
     return hashlib.new("sm3", data).hexdigest()
 
 
+@lru_cache(maxsize=32)
+def _keyed_sm3(key: bytes) -> hmac.HMAC:
+    """HMAC-SM3 with the key already absorbed (inner and outer pads hashed once); copied for every message."""
+    return hmac.new(key, digestmod="sm3")
+
+
+@lru_cache(maxsize=32)
+def _sm4(key: bytes) -> algorithms.SM4:
+    return algorithms.SM4(key)
+
+
 def hmac_sm3(key: bytes, data: bytes) -> str:
-    return hmac.new(key, data, "sm3").hexdigest()
+    state = _keyed_sm3(key).copy()
+    state.update(data)
+    return state.hexdigest()
 
 
 def mac(purpose: str, data: bytes, version: int | None = None) -> str:
@@ -112,15 +128,27 @@ def blind_index(value: str) -> str:
     return hmac_sm3(prov.key("blind_index", 1), value.strip().upper().encode())
 
 
+def _seal(algorithm: algorithms.SM4, prefix: bytes, aad: bytes, plaintext: str) -> bytes:
+    nonce = secrets.token_bytes(_NONCE)
+    enc = Cipher(algorithm, modes.GCM(nonce)).encryptor()
+    enc.authenticate_additional_data(aad)
+    body = enc.update(plaintext.encode()) + enc.finalize()
+    return prefix + nonce + body + enc.tag
+
+
 def encrypt(plaintext: str, *, purpose: str = "pi") -> bytes:
     """SM4-GCM: version (1 byte) | nonce (12) | ciphertext | tag (16). The purpose is bound as associated data."""
     prov = provider()
     ver = prov.current_version(purpose)
-    nonce = secrets.token_bytes(_NONCE)
-    enc = Cipher(algorithms.SM4(prov.key(purpose, ver)), modes.GCM(nonce)).encryptor()
-    enc.authenticate_additional_data(purpose.encode())
-    body = enc.update(plaintext.encode()) + enc.finalize()
-    return bytes([ver]) + nonce + body + enc.tag
+    return _seal(_sm4(prov.key(purpose, ver)), bytes([ver]), purpose.encode(), plaintext)
+
+
+def encrypt_many(plaintexts: Sequence[str], *, purpose: str = "pi") -> list[bytes]:
+    """encrypt() of each value (same format, a fresh nonce each), with the key looked up once for all."""
+    prov = provider()
+    ver = prov.current_version(purpose)
+    algorithm, prefix, aad = _sm4(prov.key(purpose, ver)), bytes([ver]), purpose.encode()
+    return [_seal(algorithm, prefix, aad, p) for p in plaintexts]
 
 
 def decrypt(blob: bytes, *, purpose: str = "pi") -> str:
@@ -128,7 +156,7 @@ def decrypt(blob: bytes, *, purpose: str = "pi") -> str:
         raise DecryptionError("ciphertext too short")
     ver, nonce, body, tag = blob[0], blob[1 : 1 + _NONCE], blob[1 + _NONCE : -_TAG], blob[-_TAG:]
     try:
-        dec = Cipher(algorithms.SM4(provider().key(purpose, ver)), modes.GCM(nonce, tag)).decryptor()
+        dec = Cipher(_sm4(provider().key(purpose, ver)), modes.GCM(nonce, tag)).decryptor()
         dec.authenticate_additional_data(purpose.encode())
         return (dec.update(body) + dec.finalize()).decode()
     except (InvalidTag, ValueError) as exc:

@@ -140,3 +140,41 @@ def test_bulk_service_refuses_bad_rows_and_writes_nothing(city):
     assert services.bulk_register_households(actor=None, rows=[good]) == (1, 1)
     entry = AuditEntry.objects.order_by("-seq")[0]
     assert entry.action == "orgs.household.bulk_register" and "13912345678" not in str(entry.data)
+
+
+def test_bulk_rows_are_stored_like_the_orm_stores_them(city):
+    """The bulk path inserts plain tuples: the columns must hold what register_resident (the ORM) writes."""
+    estate = city.estate
+    one = services.register_resident(
+        actor=None, household=city.household, name="丙", phone="13912345670", birth_year=1990
+    )
+    rows = [
+        services.HouseholdRow(
+            estate, "9-9-905", 2, [services.ResidentRow(" 丁 ", phone="13912345671", birth_year=1990)]
+        )
+    ]
+    assert services.bulk_register_households(actor=None, rows=rows, is_sample=True) == (1, 1)
+    household = Household.objects.get(estate=estate, address="9-9-905")
+    assert (household.community_id, household.size, household.is_sample) == (estate.community_id, 2, True)
+    two = Resident.objects.get(household=household)
+    assert (
+        two.name == "丁" and two.is_sample and two.user_id is None and two.community_id == estate.community_id
+    )
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT id_number, id_index, phone IS NULL, length(phone_index), birth_year FROM orgs_resident "
+            "WHERE id IN (%s, %s) ORDER BY id",
+            [one.pk, two.pk],
+        )
+        stored = cur.fetchall()
+    assert (
+        stored[0] == stored[1] == (None, "", 0, 64, 1990)
+    )  # no ID number: NULL and an empty index, as the ORM
+    assert two.phone == "13912345671" and two.phone_index == crypto.blind_index("13912345671")
+
+
+def test_bulk_insert_names_every_column():
+    with pytest.raises(RuntimeError, match="columns"):
+        services._insert_rows(
+            Household, ("estate", "address", "size", "is_sample"), [(1, "1-1-101", 1, True)]
+        )

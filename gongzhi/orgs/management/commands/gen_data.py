@@ -11,7 +11,10 @@ How it writes, and how that is audited:
   transaction per community;
 - households and residents go through orgs.services.bulk_register_households in batches of --batch households:
   one transaction and ONE audit entry per batch (action `orgs.household.bulk_register`, with the counts), not
-  one per row. Phone and ID numbers are SM4-encrypted and blind-indexed per resident as usual.
+  one per row. Phone and ID numbers are SM4-encrypted and blind-indexed per resident as usual. Larger batches
+  are faster on SQLite (fewer commits rewriting the same index pages); the default is 5,000.
+- on SQLite the run uses a larger page cache and less frequent WAL checkpoints on its own connection (see
+  _bulk_load_settings); durability is unchanged.
 
 Running it again with the same arguments adds nothing: communities are found by their code (g<seed>-<n>) and
 households by their address in the estate. A progress bar goes to stderr.
@@ -22,11 +25,13 @@ from __future__ import annotations
 import math
 import random
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import transaction
+from django.db import connection, transaction
 from tqdm import tqdm
 
 from gongzhi.core.errors import DomainError
@@ -36,6 +41,8 @@ from gongzhi.orgs.models import Estate, Organization, Region
 from gongzhi.orgs.services import HouseholdRow, ResidentRow
 
 COMPANIES_PER_DISTRICT = 4
+SQLITE_CACHE_KIB = 512 * 1024  # at most; SQLite only takes what it uses
+SQLITE_CHECKPOINT_PAGES = 50_000  # 4 KiB pages
 
 
 @dataclass
@@ -49,6 +56,31 @@ def _rng(seed: int, *parts: object) -> random.Random:
     return random.Random(":".join(str(p) for p in (seed, *parts)))  # noqa: S311 - sample data, not security
 
 
+@contextmanager
+def _bulk_load_settings() -> Iterator[None]:
+    """On SQLite, for this run and this connection only: a page cache that holds the residents' blind indexes
+    (HMACs, so every insert lands on a random page of phone_index and id_index; with the default 2 MB cache those
+    pages were read again and again), and a WAL checkpoint every ~200 MB instead of every ~4 MB, so that an index
+    page touched by many batches is copied into the database file once per checkpoint rather than after every
+    batch. Durability is unchanged: every batch is still its own transaction, committed with synchronous=FULL."""
+    if connection.vendor != "sqlite":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA cache_size")
+        (cache_size,) = cursor.fetchone()
+        cursor.execute("PRAGMA wal_autocheckpoint")
+        (checkpoint,) = cursor.fetchone()
+        cursor.execute(f"PRAGMA cache_size = {-SQLITE_CACHE_KIB}")
+        cursor.execute(f"PRAGMA wal_autocheckpoint = {SQLITE_CHECKPOINT_PAGES}")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA cache_size = {int(cache_size)}")
+            cursor.execute(f"PRAGMA wal_autocheckpoint = {int(checkpoint)}")
+
+
 class Command(BaseCommand):
     help = "生成任意规模的样本城市（可复现） / Generate a sample city of any size (reproducible, seeded)"
 
@@ -56,7 +88,7 @@ class Command(BaseCommand):
         parser.add_argument("--communities", type=int, required=True, help="number of communities to add")
         parser.add_argument("--households", type=int, required=True, help="households in total")
         parser.add_argument("--seed", type=int, default=1, help="random seed (same seed → same city)")
-        parser.add_argument("--batch", type=int, default=1000, help="households per transaction")
+        parser.add_argument("--batch", type=int, default=5000, help="households per transaction")
         parser.add_argument("--per-estate", type=int, default=300, help="households per estate at most")
         parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
@@ -72,8 +104,9 @@ class Command(BaseCommand):
             raise CommandError("--seed too large (community codes are at most 20 characters)")
         quiet = options["no_progress"]
         try:
-            plans = self._communities(n_communities, n_households, seed, per_estate, quiet)
-            created, residents, skipped = self._households(plans, seed, batch, quiet)
+            with _bulk_load_settings():
+                plans = self._communities(n_communities, n_households, seed, per_estate, quiet)
+                created, residents, skipped = self._households(plans, seed, batch, quiet)
         except DomainError as exc:
             raise CommandError(f"{exc.message} {exc.fields or ''}".strip()) from exc
         self.stdout.write(
