@@ -58,11 +58,12 @@ def _rng(seed: int, *parts: object) -> random.Random:
 
 @contextmanager
 def _bulk_load_settings() -> Iterator[None]:
-    """On SQLite, for this run and this connection only: a page cache that holds the residents' blind indexes
-    (HMACs, so every insert lands on a random page of phone_index and id_index; with the default 2 MB cache those
-    pages were read again and again), and a WAL checkpoint every ~200 MB instead of every ~4 MB, so that an index
-    page touched by many batches is copied into the database file once per checkpoint rather than after every
-    batch. Durability is unchanged: every batch is still its own transaction, committed with synchronous=FULL."""
+    """On SQLite, for this run and this connection only: a page cache that can hold the residents' blind indexes
+    (HMACs, so every insert lands on a random page of phone_index and id_index, which a 2 MB cache keeps evicting
+    and reading back), and a WAL checkpoint every ~200 MB instead of every ~4 MB, so that an index page touched
+    by many batches is copied into the database file once per checkpoint rather than after every batch (together
+    about 6% faster and 25% fewer bytes written, measured at 120k households). Durability is
+    unchanged: every batch is still its own transaction, committed with synchronous=FULL."""
     if connection.vendor != "sqlite":
         yield
         return
