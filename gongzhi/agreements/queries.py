@@ -8,7 +8,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db.models import F, QuerySet, Sum
+from django.db.models import Exists, F, OuterRef, QuerySet, Sum
 from django.utils import timezone
 
 from gongzhi.admissions.models import AdmittedTask
@@ -171,14 +171,28 @@ def totals(rows: Iterable[Figures]) -> Totals:
 def overdue_instalments(
     agreements: QuerySet[Agreement], *, on: dt.date | None = None
 ) -> QuerySet[Instalment]:
+    """Instalments past their due date and not fully paid, without a final instalment that waits for the
+    evaluation (services.held_instalment_id): that one is not the department's delay."""
+    from gongzhi.agreements.services import held_instalment_id  # services reads nothing from here
+
     on = on or today()
+    overdue = Instalment.objects.filter(
+        agreement__in=agreements,
+        agreement__status__in=Agreement.PAYABLE,
+        due_on__lt=on,
+        paid_fen__lt=F("amount_fen"),
+    )
+    later = Instalment.objects.filter(agreement=OuterRef("agreement"), seq__gt=OuterRef("seq"))
+    finals = overdue.filter(agreement__status=Agreement.Status.ACTIVE, settled_at__isnull=True).exclude(
+        Exists(later)
+    )
+    held = [
+        i.pk
+        for i in finals.select_related("agreement", "version")
+        if held_instalment_id(i.agreement, [i], on=on) == i.pk
+    ]
     return (
-        Instalment.objects.filter(
-            agreement__in=agreements,
-            agreement__status__in=Agreement.PAYABLE,
-            due_on__lt=on,
-            paid_fen__lt=F("amount_fen"),
-        )
+        overdue.exclude(pk__in=held)
         .select_related("agreement", "agreement__department", "agreement__community")
         .order_by("due_on", "agreement_id", "seq")
     )

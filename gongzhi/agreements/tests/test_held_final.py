@@ -12,7 +12,7 @@ import json
 import pytest
 
 from conftest import City
-from gongzhi.agreements import services
+from gongzhi.agreements import queries, services
 from gongzhi.agreements.models import Agreement, Instalment, Payment
 from gongzhi.agreements.tests.conftest import People, active, client_for, draft, version_of
 from gongzhi.core.errors import Conflict
@@ -171,3 +171,17 @@ def test_a_held_final_instalment_is_not_flagged_overdue(city, people, budget, ta
     assert services.flag_overdue_instalments(on=final.due_on + dt.timedelta(days=1)) == []
     lapsed = services.hold_ends_on(agreement, final) + dt.timedelta(days=1)
     assert [i.pk for i in services.flag_overdue_instalments(on=lapsed)] == [final.pk]
+
+
+def test_the_overdue_lists_leave_out_a_held_final_instalment(city, people, budget, tasks):
+    """The lists on the department's, the community's and the office's pages (and the API's figures) show
+    what is late by the department's doing; the held final instalment is not, until the hold lapses."""
+    agreement = active(city, people)
+    first, final = _instalments(agreement)
+    mine = Agreement.objects.filter(pk=agreement.pk)
+    after_due = final.due_on + dt.timedelta(days=1)
+    assert [i.pk for i in queries.overdue_instalments(mine, on=after_due)] == [first.pk]
+    services.pay_instalment(actor=people.finance, instalment=first, amount_fen=first.amount_fen)
+    assert list(queries.overdue_instalments(mine, on=after_due)) == []
+    lapsed = services.hold_ends_on(agreement, final) + dt.timedelta(days=1)
+    assert [i.pk for i in queries.overdue_instalments(mine, on=lapsed)] == [final.pk]
