@@ -29,7 +29,15 @@ from gongzhi.core.models import User
 from gongzhi.core.roles import OrgKind
 from gongzhi.orgs.models import Household, Organization, Region
 from gongzhi.surveys import codes, permissions
-from gongzhi.surveys.models import Answer, Invitation, Participation, Question, Response, Survey
+from gongzhi.surveys.models import (
+    ANONYMOUS_TABLES,
+    Answer,
+    Invitation,
+    Participation,
+    Question,
+    Response,
+    Survey,
+)
 
 Status = Survey.Status
 Kind = Question.Kind
@@ -848,3 +856,47 @@ def submit_assisted(
 def new_retry_token() -> str:
     """A random token for an answer form, so that sending the same form twice is one response."""
     return uuid.uuid4().hex
+
+
+# --- Storage (PostgreSQL) -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ResealResult:
+    needed: bool
+    rows: dict[str, int] = field(default_factory=dict)  # table → rows rewritten
+
+
+def reseal_anonymous_tables(*, actor: User | None = None) -> ResealResult:
+    """Remove what PostgreSQL keeps of when each participation, response and answer was written (security.md
+    SV-2, docs/surveys.md). A PostgreSQL row carries `xmin`, the id of the transaction that wrote it, and sits in
+    its table's heap in the order of arrival. A participation and its response are written by one transaction, so
+    either would line them up; and a response's place in the order of arrival, against the participations' days,
+    would tie it to a day. This rewrites every row of the three tables in one transaction (all of them get that
+    transaction's id), then, once that is committed and the old versions are dead, CLUSTERs each table on its
+    random primary key, which stores the rows in key order and drops the old versions. Run daily (`gongzhi
+    reseal_survey_tables`); CLUSTER locks each table for the seconds it takes. SQLite needs none of this (WITHOUT
+    ROWID tables keyed at random, no transaction ids in rows): nothing is done there."""
+    if connection.vendor != "postgresql":
+        return ResealResult(needed=False)
+    if connection.in_atomic_block:
+        raise RuntimeError(
+            "reseal_anonymous_tables runs outside any transaction (CLUSTER must see it committed)"
+        )
+    qn = connection.ops.quote_name
+    rows: dict[str, int] = {}
+    primary: dict[str, str] = {}
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            for model in ANONYMOUS_TABLES:
+                table = model._meta.db_table
+                column = qn("community_id")  # every anonymous table has its community
+                cursor.execute(f"UPDATE {qn(table)} SET {column} = {column}")  # noqa: S608 - the model's own names
+                rows[table] = cursor.rowcount
+                constraints = connection.introspection.get_constraints(cursor, table)
+                primary[table] = next(name for name, c in constraints.items() if c["primary_key"])
+        audit.record("surveys.storage.reseal", actor=actor, data={"rows": rows})
+    with connection.cursor() as cursor:
+        for table, index in primary.items():
+            cursor.execute(f"CLUSTER {qn(table)} USING {qn(index)}")
+    return ResealResult(needed=True, rows=rows)

@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Callable
 
 import pytest
-from django.db import OperationalError, connection, models
+from django.db import OperationalError, connection, models, transaction
 
 from conftest import make_user
 from gongzhi.core.models import AuditEntry
@@ -218,3 +218,66 @@ def test_ten_concurrent_submissions_from_one_household_give_one_response(city, c
     assert Answer.objects.count() == 1
     assert AuditEntry.objects.filter(action="surveys.participate").count() == 1
     assert Region.objects.filter(pk=Response.objects.get().community_id).get() == city.tongxia
+
+
+# --- PostgreSQL: transaction ids and heap order ---------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_resealing_leaves_nothing_to_line_participations_and_responses_up_with(survey, city, monkeypatch):
+    """On PostgreSQL every row carries xmin (its transaction) and sits in the heap in arrival order, so a
+    participation and the response written with it could be joined (docs/surveys.md). After reseal_anonymous_tables
+    every row of the three tables has the same xmin, and each heap lists its rows in the order of their random
+    keys. SQLite has neither, and nothing is done."""
+    if connection.vendor != "postgresql":
+        assert services.reseal_anonymous_tables() == services.ResealResult(needed=False)
+        assert not AuditEntry.objects.filter(action="surveys.storage.reseal").exists()
+        return
+    rng = random.Random(20261127)
+    arrival: list[str] = []
+
+    def key() -> uuid.UUID:
+        new = uuid.UUID(int=rng.getrandbits(128), version=4)
+        arrival.append(str(new))
+        return new
+
+    monkeypatch.setattr(Participation._meta.get_field("id"), "_get_default", key)
+    households = add_households(city.estate, 40)
+    for household in households:
+        services.submit_with_code(code=code_for(survey, household), answers=answers(survey))
+
+    def column(sql: str) -> list[str]:
+        with connection.cursor() as cur:
+            cur.execute(sql)
+            return [str(row[0]) for row in cur.fetchall()]
+
+    def xids(table: str) -> list[int]:
+        return [int(x) for x in column(f"SELECT xmin::text FROM {table}")]
+
+    # the threat: one transaction per submission, so each participation sits next to its response's xmin
+    before = xids("surveys_participation")
+    responses = set(xids("surveys_response"))
+    assert len(set(before)) == 40
+    assert all(x in responses or x - 1 in responses for x in before)
+    assert column("SELECT id FROM surveys_participation") == arrival  # and the heap is in arrival order
+
+    result = services.reseal_anonymous_tables()
+
+    counts = {"surveys_participation": 40, "surveys_response": 40, "surveys_answer": Answer.objects.count()}
+    assert result == services.ResealResult(needed=True, rows=counts)
+    after = {table: set(xids(table)) for table in counts}
+    assert len(set.union(*after.values())) == 1 and min(after["surveys_response"]) > max(responses)
+    heap = column("SELECT id FROM surveys_participation")
+    assert heap == [str(pk) for pk in Participation.objects.order_by("pk").values_list("pk", flat=True)]
+    assert heap != arrival  # now in key order
+    for table in ("surveys_response", "surveys_answer"):
+        assert column(f"SELECT id FROM {table}") == column(f"SELECT id FROM {table} ORDER BY id")
+    assert AuditEntry.objects.get(action="surveys.storage.reseal").data == {"rows": counts}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_resealing_refuses_to_run_inside_a_transaction():
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL only: on SQLite there is nothing to reseal (the test above checks that)")
+    with transaction.atomic(), pytest.raises(RuntimeError, match="outside any transaction"):
+        services.reseal_anonymous_tables()

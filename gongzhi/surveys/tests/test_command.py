@@ -7,12 +7,13 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connection
 
 from gongzhi.core.models import AuditEntry
 from gongzhi.orgs.models import Household
 from gongzhi.surveys import services
 from gongzhi.surveys.models import Invitation
-from gongzhi.surveys.tests.conftest import add_households
+from gongzhi.surveys.tests.conftest import add_households, answers, code_for
 
 
 def run(*args: str) -> str:
@@ -48,3 +49,16 @@ def test_refusals_are_clear_and_write_nothing(city_survey, survey, city):
         run(str(survey.pk))
     assert not Invitation.objects.exists()
     assert not AuditEntry.objects.filter(action="surveys.invitation.issue").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_reseal_survey_tables_says_what_it_did(survey, city):
+    services.submit_with_code(code=code_for(survey, city.household), answers=answers(survey))
+    out = StringIO()
+    call_command("reseal_survey_tables", stdout=out)
+    if connection.vendor == "postgresql":
+        assert out.getvalue().startswith(
+            "resealed surveys_participation 1, surveys_response 1, surveys_answer "
+        )
+    else:
+        assert out.getvalue().startswith("nothing to do")
