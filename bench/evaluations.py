@@ -127,7 +127,7 @@ def build_city(city: Path, scale: str, fresh: bool) -> dict[str, Any]:
             "--seed",
             str(SEED),
             "--batch",
-            "2000",
+            "5000",
         ],
         env,
     )
