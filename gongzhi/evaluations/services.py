@@ -376,7 +376,7 @@ def rate(
         )
     assert rater_org is not None
     now = timezone.now()
-    late = timezone.localdate() > cycle.ratings_due
+    late = compute.today() > cycle.ratings_due
     rating = Rating.objects.filter(
         indicator=indicator, rater_org=rater_org, community=community, department=department
     ).first()
@@ -477,7 +477,7 @@ REMIND_DAYS = 7
 def send_due_reminders(*, on: dt.date | None = None) -> int:
     """The scheduled reminder (management command `evaluation_reminders`, daily): every open cycle whose rating
     deadline is within REMIND_DAYS days."""
-    today = on or timezone.localdate()
+    today = on or compute.today()
     sent = 0
     for cycle in Cycle.objects.filter(
         status=Cycle.Status.OPEN,
@@ -508,7 +508,7 @@ def _remind(cycle: Cycle, actor: User | None) -> int:
             )
             if permissions.rater_orgs(m.user)
         ]
-    today = timezone.localdate().isoformat()
+    today = compute.today().isoformat()
     sent = notify.send(
         users,
         event="evaluations.reminder",

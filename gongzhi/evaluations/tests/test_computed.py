@@ -111,7 +111,8 @@ def test_agreement_performance_is_the_share_of_confirmed_tasks(city, approval_of
     assert compute.agreement_performance(cycle, city.shizishan)[0] is None
 
 
-def test_payment_is_the_share_paid_on_time_in_full(city, approval_officer, dept_clerk):
+def test_payment_is_the_share_paid_on_time_in_full(city, approval_officer, dept_clerk, monkeypatch):
+    monkeypatch.setattr(compute, "today", lambda: dt.date(2026, 11, 27))
     cycle = make_cycle(city, approval_officer)
     agreement = _agreement(city, dept_clerk, "A-3")
     version = Version.objects.create(
@@ -158,8 +159,13 @@ def test_payment_is_the_share_paid_on_time_in_full(city, approval_officer, dept_
     pay(split, 6000, dt.date(2026, 10, 31))
     instalment(5, dt.date(2026, 12, 31), 10000)  # not yet due (today is before the due date): not counted
     value, evidence = compute.payment(cycle, city.dept)
-    assert evidence == {"instalments_due": 4, "paid_on_time_in_full": 2}
+    assert evidence["instalments_due"] == 4 and evidence["paid_on_time_in_full"] == 2
     assert value == 50
+    # once its due date has passed unpaid it counts, as late
+    monkeypatch.setattr(compute, "today", lambda: dt.date(2027, 1, 5))
+    value, evidence = compute.payment(cycle, city.dept)
+    assert evidence["instalments_due"] == 5 and evidence["paid_on_time_in_full"] == 2
+    assert value == 40
     assert compute.payment(cycle, city.other_dept)[0] is None
 
 

@@ -229,18 +229,27 @@ def test_full_cycle(city, approval_officer, community_director, panel_member, ou
     )
 
 
-def test_late_rating_is_flagged(city, approval_officer, community_director):
-    cycle = make_cycle(city, approval_officer)
-    Cycle.objects.filter(pk=cycle.pk).update(ratings_due=dt.date(2000, 1, 1))
+def test_late_rating_is_flagged(city, approval_officer, community_director, monkeypatch):
+    from gongzhi.evaluations import compute
+
+    cycle = make_cycle(city, approval_officer)  # ratings due 2026-12-31
     _open(login(approval_officer), cycle)
     client = login(community_director)
-    r = client.post(
-        f"/api/evaluations/cycles/{cycle.pk}/ratings",
-        json.dumps({"indicator_id": dep(cycle, "service").pk, "department_id": city.dept.pk, "score": 60}),
-        content_type="application/json",
-    )
-    assert r.status_code == 200
-    assert r.json()["late"] is True
+
+    def rate(on: dt.date) -> Any:
+        monkeypatch.setattr(compute, "today", lambda: on)
+        return client.post(
+            f"/api/evaluations/cycles/{cycle.pk}/ratings",
+            json.dumps(
+                {"indicator_id": dep(cycle, "service").pk, "department_id": city.dept.pk, "score": 60}
+            ),
+            content_type="application/json",
+        )
+
+    r = rate(dt.date(2026, 12, 31))  # on the due date: in time
+    assert r.status_code == 200 and r.json()["late"] is False
+    r = rate(dt.date(2027, 1, 1))
+    assert r.status_code == 200 and r.json()["late"] is True
 
 
 def test_rating_refused_when_not_open(city, approval_officer, community_director):
@@ -271,19 +280,18 @@ def test_reminders_reach_community_staff(city, approval_officer, community_direc
     assert login(community_director).post(f"/evaluations/cycles/{cycle.pk}/remind/").status_code == 403
 
 
-def test_scheduled_reminders_before_the_deadline(city, approval_officer, community_director):
+def test_scheduled_reminders_before_the_deadline(city, approval_officer, community_director, monkeypatch):
     from io import StringIO
 
     from django.core.management import call_command
-    from django.utils import timezone
 
     from gongzhi.core.models import Notification
-    from gongzhi.evaluations import services
+    from gongzhi.evaluations import compute, services
 
-    cycle = make_cycle(city, approval_officer)
+    cycle = make_cycle(city, approval_officer)  # ratings due 2026-12-31
     services.move_cycle(actor=approval_officer, cycle=cycle, to="open")
     assert services.send_due_reminders(on=dt.date(2026, 12, 1)) == 0  # a month before: nothing
-    Cycle.objects.filter(pk=cycle.pk).update(ratings_due=timezone.localdate() + dt.timedelta(days=3))
+    monkeypatch.setattr(compute, "today", lambda: dt.date(2026, 12, 28))  # three days before
     out = StringIO()
     call_command("evaluation_reminders", stdout=out)
     assert "reminders sent: 1" in out.getvalue()
