@@ -5,9 +5,14 @@ evidence the panel sees. One function per computed indicator; `value_for` dispat
   was confirmed by the department or upheld by the approval office (agreements.Completion.DONE);
 - interference (department): 100 minus `penalty` per incident in the period — upheld informal-task reports
   (admissions.InformalTaskReport) and refusals (admissions.Refusal, by reason; "not admitted" and "beyond scope"
-  are the tasks outside admission); fewer is better;
+  are the tasks outside admission); fewer is better. No data (None) for a department that no community in the
+  scope dealt with in the period (dealt_departments) and that has no incident: having done nothing is not a
+  perfect score;
 - payment (department): share of the department's agreement instalments due in the period (and by today) that
-  were paid in full by their due date;
+  were paid in full by their due date, leaving out a final instalment held for the evaluation or settled by one
+  (agreements.services.held_instalment_id, docs/decisions.md D11): only the settlement after the cycle's
+  publication may pay it, so its date is not the department's doing. No instalment due (so no community's
+  agreement to pay): no data (None);
 - survey: mean of the 1–5 scale answers of the linked survey in the community, as (mean − 1) / 4 × 100, with the
   95 % margin of error; fewer than MIN_RESPONSES responses are suppressed (None);
 - rated: mean of the ratings given for the subject.
@@ -20,16 +25,19 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-from django.db.models import Avg, Count, F, Q, Sum
+from django.db.models import Avg, Count, Exists, F, OuterRef, Q, Sum
 from django.utils import timezone
 
-from gongzhi.admissions.models import InformalTaskReport, Refusal
+from gongzhi.admissions.models import AdmittedTask, InformalTaskReport, Refusal
 from gongzhi.agreements.models import Agreement, AgreementTask, Completion, Instalment, Payment
+from gongzhi.agreements.services import held_instalment_id
 from gongzhi.evaluations.models import Cycle, Direction, Indicator, Rating, Source
+from gongzhi.evaluations.permissions import subtree_ids
 from gongzhi.orgs.models import Organization, Region
 from gongzhi.surveys.models import Answer, Question, Response
 
 MIN_RESPONSES = 5
+SETTLED_BY_EVALUATION = "evaluation:"  # the `ref` evaluations.services.settle_instalment settles with
 Value = tuple[float | None, dict[str, Any]]
 
 
@@ -66,7 +74,30 @@ def agreement_performance(cycle: Cycle, community: Region) -> Value:
 # --- community → department --------------------------------------------------------------------------------
 
 
-def interference(cycle: Cycle, department: Organization, penalty: int) -> Value:
+def dealt_departments(cycle: Cycle, department_ids: set[int] | None = None) -> set[int]:
+    """The departments (of `department_ids`, or any) that some community in the cycle's scope dealt with in the
+    cycle's period: an admitted task running at some time in the period, or a signed agreement of the cycle's year
+    (the same dealings that let a community rate a department, services.worked_with). Two queries for the whole
+    cycle."""
+    start, end = period(cycle)
+    communities = subtree_ids({cycle.scope_id})
+    tasks = AdmittedTask.objects.filter(community_id__in=communities, starts_on__lte=end).filter(
+        Q(ends_on__isnull=True) | Q(ends_on__gte=start)
+    )
+    agreements = Agreement.objects.filter(
+        community_id__in=communities, year=cycle.year, status__in=Agreement.SIGNED
+    )
+    if department_ids is not None:
+        tasks = tasks.filter(department_id__in=department_ids)
+        agreements = agreements.filter(department_id__in=department_ids)
+    return set(tasks.order_by().values_list("department_id", flat=True).distinct()) | set(
+        agreements.order_by().values_list("department_id", flat=True).distinct()
+    )
+
+
+def interference(cycle: Cycle, department: Organization, penalty: int, *, dealt: bool | None = None) -> Value:
+    """`dealt`: whether a community dealt with the department in the period (dealt_departments; worked out here
+    when not given). A department nobody dealt with and without an incident has no data (None), not 100."""
     start, end = period(cycle)
     upheld = InformalTaskReport.objects.filter(
         department=department, status=InformalTaskReport.Status.UPHELD, demanded_on__range=(start, end)
@@ -80,8 +111,12 @@ def interference(cycle: Cycle, department: Organization, penalty: int) -> Value:
     refused = sum(by_reason.values())
     outside = by_reason.get(Refusal.Reason.NOT_ADMITTED, 0) + by_reason.get(Refusal.Reason.BEYOND_SCOPE, 0)
     incidents = upheld + refused
-    value = float(max(0, 100 - penalty * incidents))
+    if dealt is None:
+        dealt = department.pk in dealt_departments(cycle, {department.pk})
+    # an incident is a dealing too (a bad one): it always counts
+    value = float(max(0, 100 - penalty * incidents)) if dealt or incidents else None
     return value, {
+        "dealt_with": dealt,
         "upheld_reports": upheld,
         "refused_tasks": refused,
         "outside_admission": outside,
@@ -102,15 +137,35 @@ def paid_on_time_in_full(instalment: Instalment) -> bool:
 
 def payment(cycle: Cycle, department: Organization) -> Value:
     start, end = period(cycle)
-    due = Instalment.objects.filter(
-        agreement__department=department, due_on__range=(start, min(end, today()))
-    ).exclude(agreement__status=Agreement.Status.TERMINATED)
-    total = 0
-    on_time = 0
+    on = today()
+    later = Instalment.objects.filter(agreement=OuterRef("agreement"), seq__gt=OuterRef("seq"))
+    due = (
+        Instalment.objects.filter(agreement__department=department, due_on__range=(start, min(end, on)))
+        .exclude(agreement__status=Agreement.Status.TERMINATED)
+        .annotate(is_final=~Exists(later))
+        .select_related("agreement", "version")
+    )
+    total = on_time = held = settled = 0
     for instalment in due:
-        total += 1
-        on_time += paid_on_time_in_full(instalment)
-    return _pct(on_time, total), {"instalments_due": total, "paid_on_time_in_full": on_time}
+        # a final instalment held for the evaluation (only the evaluation's settlement may pay it, after the
+        # cycle's publication: agreements.services.held_instalment_id, docs/decisions.md D11) or settled by one
+        # is not the department's to pay on time: neither late nor on time
+        if instalment.settled_ref.startswith(SETTLED_BY_EVALUATION):
+            settled += 1
+        elif (
+            instalment.is_final
+            and held_instalment_id(instalment.agreement, [instalment], on=on) == instalment.pk
+        ):
+            held += 1
+        else:
+            total += 1
+            on_time += paid_on_time_in_full(instalment)
+    return _pct(on_time, total), {
+        "instalments_due": total,
+        "paid_on_time_in_full": on_time,
+        "held_for_evaluation": held,
+        "settled_by_evaluation": settled,
+    }
 
 
 COMPUTED: dict[str, Callable[..., Value]] = {
@@ -157,7 +212,15 @@ def survey_satisfaction(indicator: Indicator, community: Region) -> Value:
     }
 
 
-def value_for(indicator: Indicator, community: Region | None, department: Organization | None) -> Value:
+def value_for(
+    indicator: Indicator,
+    community: Region | None,
+    department: Organization | None,
+    *,
+    dealt: set[int] | None = None,
+) -> Value:
+    """`dealt`: the cycle's dealt_departments, when the caller computes many departments (worked out per department
+    otherwise)."""
     if indicator.source == Source.RATED:
         return rated(indicator, community, department)
     if indicator.source == Source.SURVEY:
@@ -171,7 +234,12 @@ def value_for(indicator: Indicator, community: Region | None, department: Organi
         return agreement_performance(indicator.cycle, community)
     if indicator.direction == Direction.DEPARTMENT and department is not None:
         if indicator.key == "interference":
-            return interference(indicator.cycle, department, indicator.penalty)
+            return interference(
+                indicator.cycle,
+                department,
+                indicator.penalty,
+                dealt=None if dealt is None else department.pk in dealt,
+            )
         if indicator.key == "payment":
             return payment(indicator.cycle, department)
     return None, {"not_applicable": True}

@@ -1,6 +1,20 @@
 """Reads: results per community and per department (score by indicator, weighted total, rank, change since the
 previous published cycle), the panel's adjustments, the satisfaction award and the settlement of the final
-agreement instalments."""
+agreement instalments.
+
+Who is ranked (排名) and may get the award (群众满意奖). A subject's total is the weighted mean of the indicators
+that have a value (a missing one's weight is shared out), but a total built on little data must not outrank a
+fully assessed one. A subject is *ranked* only when both hold:
+
+1. the indicators with a value carry at least RANK_MIN_COVERAGE (60) % of the direction's weight, and
+2. at least one indicator judged by people (a rating or a satisfaction survey) has a value.
+
+Otherwise it is listed as "数据不足,不参与排名" (not ranked), with its total shown for information, no rank and no
+award; the missing indicators are named on the row, and a survey indicator withheld for having fewer than
+compute.MIN_RESPONSES responses is named as such. With the default weights: a community whose residents'
+satisfaction (50) is withheld has at most 50 % and is not ranked; a department without any rating, or that no
+community dealt with (its interference and payment have no data then, see compute), is not ranked. The panel's
+adjustment counts as a value. The settlement of the final instalment (settle_share) still follows the total."""
 
 from __future__ import annotations
 
@@ -11,10 +25,11 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from gongzhi.agreements.models import Agreement, Instalment
-from gongzhi.evaluations.models import Cycle, Direction, Indicator, Score
+from gongzhi.evaluations.models import Cycle, Direction, Indicator, Score, Source
 from gongzhi.web import charts
 
 AWARD_SIZE = 3
+RANK_MIN_COVERAGE = 60  # % of the direction's weight that must have a value for a subject to be ranked
 
 
 @dataclass
@@ -26,6 +41,9 @@ class Row:
     rank: int | None = None
     previous: float | None = None
     adjusted: list[str] = field(default_factory=list)
+    ranked: bool = False  # see the module's docstring
+    missing: list[str] = field(default_factory=list)  # names of the indicators without a value
+    withheld: list[str] = field(default_factory=list)  # of those, surveys with too few responses
     # filled by with_cells for pages: (indicator name, value, adjusted?) per column of the table, in order
     cells: list[tuple[str, float | None, bool]] = field(default_factory=list)
 
@@ -76,8 +94,28 @@ def _rows(cycle: Cycle, direction: str) -> list[Row]:
         row.values[key] = adjusted if adjusted is not None else value
         if adjusted is not None:
             row.adjusted.append(key)
+    # survey scores withheld for too few responses (and not adjusted): named on the row
+    withheld = set(
+        Score.objects.filter(
+            indicator__in=[i.pk for i in inds if i.source == Source.SURVEY],
+            adjusted__isnull=True,
+            evidence__suppressed=True,
+        ).values_list("indicator_id", f"{subject}_id")
+    )
+    people = {i.key for i in inds if i.source in (Source.RATED, Source.SURVEY)}
+    all_weight = sum(weights.values())
     for row in rows.values():
         row.total = weighted_total(row.values, weights)
+        present = {k for k, v in row.values.items() if v is not None}
+        covered = sum(weights.get(k, 0) for k in present)
+        row.ranked = (
+            row.total is not None
+            and all_weight > 0
+            and covered * 100 >= RANK_MIN_COVERAGE * all_weight
+            and bool(present & people)
+        )
+        row.missing = [i.name for i in inds if i.key not in present]
+        row.withheld = [i.name for i in inds if (i.pk, row.subject_id) in withheld]
     return list(rows.values())
 
 
@@ -89,12 +127,14 @@ def with_cells(rows: list[Row], inds: list[Indicator]) -> list[Row]:
 
 
 def results(cycle: Cycle, direction: str) -> list[Row]:
+    """Ranked subjects first, by total (ties share a rank), then the not ranked ones (see the module's docstring)
+    by total."""
     rows = _rows(cycle, direction)
-    ranked = sorted(rows, key=lambda r: (-(r.total if r.total is not None else -1), r.name))
+    ranked = sorted(rows, key=lambda r: (not r.ranked, -(r.total if r.total is not None else -1), r.name))
     rank = 0
     last: float | None = None
     for i, row in enumerate(ranked, start=1):
-        if row.total is None:
+        if not row.ranked:
             continue
         if row.total != last:
             rank = i
@@ -109,10 +149,11 @@ def results(cycle: Cycle, direction: str) -> list[Row]:
 
 
 def award(cycle: Cycle, rows: list[Row] | None = None) -> list[Row]:
-    """The top three departments (群众满意奖) by the communities' evaluation. `rows`: the departments' results
-    when the caller has them already (results(cycle, Direction.DEPARTMENT)), so they are not worked out twice."""
+    """The top three ranked departments (群众满意奖) by the communities' evaluation; a department not ranked (too
+    little data, see the module's docstring) never gets it. `rows`: the departments' results when the caller has
+    them already (results(cycle, Direction.DEPARTMENT)), so they are not worked out twice."""
     ranked = rows if rows is not None else results(cycle, Direction.DEPARTMENT)
-    return [r for r in ranked if r.total is not None][:AWARD_SIZE]
+    return [r for r in ranked if r.ranked][:AWARD_SIZE]
 
 
 def adjustments(cycle: Cycle) -> list[Score]:
@@ -221,7 +262,7 @@ def settlements(cycle: Cycle, totals: dict[int, float | None] | None = None) -> 
 
 
 def chart(cycle: Cycle, direction: str, rows: list[Row]) -> charts.BarChart:
-    shown = [r for r in rows if r.total is not None][:30]
+    shown = [r for r in rows if r.ranked][:30]
     title = _("社区综合得分") if direction == Direction.COMMUNITY else _("部门综合得分")
     return charts.bar_chart(
         f"eval-{direction}",

@@ -81,7 +81,10 @@ class ScoreOut(Schema):
 class ResultRowOut(Schema):
     subject_id: int
     name: str
-    rank: int | None
+    rank: int | None  # None: not ranked (`ranked` false: too little data, see evaluations.queries)
+    ranked: bool
+    missing: list[str]  # the indicators without a value
+    withheld: list[str]  # of those, the surveys withheld for fewer than 5 responses
     total: float | None
     change: float | None
     values: dict[str, float | None]

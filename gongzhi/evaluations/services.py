@@ -254,6 +254,7 @@ def compute_scores(cycle: Cycle) -> tuple[int, int]:
     Score.objects.filter(indicator__cycle=cycle).delete()
     communities = list(communities_of(cycle))
     departments = list(departments_of(cycle))
+    dealt = compute.dealt_departments(cycle, {d.pk for d in departments})
     rows: list[Score] = []
     for indicator in cycle.indicators.all():
         if indicator.direction == Direction.COMMUNITY:
@@ -262,7 +263,7 @@ def compute_scores(cycle: Cycle) -> tuple[int, int]:
                 rows.append(Score(indicator=indicator, community=community, value=value, evidence=evidence))
         else:
             for department in departments:
-                value, evidence = compute.value_for(indicator, None, department)
+                value, evidence = compute.value_for(indicator, None, department, dealt=dealt)
                 rows.append(Score(indicator=indicator, department=department, value=value, evidence=evidence))
     carried = 0
     for row in rows:
@@ -554,5 +555,8 @@ def settle_instalment(*, actor: User, cycle: Cycle, agreement: Agreement) -> Ins
         )
     instalment = Instalment.objects.select_related("agreement").get(pk=row.instalment_id)
     return agreement_services.settle_final_instalment(
-        actor=actor, instalment=instalment, settled_fen=row.settled_fen, ref=f"evaluation:{cycle.pk}"
+        actor=actor,
+        instalment=instalment,
+        settled_fen=row.settled_fen,
+        ref=f"{compute.SETTLED_BY_EVALUATION}{cycle.pk}",
     )

@@ -276,7 +276,7 @@ def _review_rows(rows: list[queries.Row], inds: list[Indicator], subject_base: s
         {
             "url": f"{subject_base}{r.subject_id}/",
             "name": r.name,
-            "rank": r.rank or "—",
+            "rank": r.rank if r.ranked else _("未参评(数据不足)"),
             "cells": [(name, one_decimal(v) + (" *" if adjusted else "")) for name, v, adjusted in r.cells],
             "total": one_decimal(r.total),
         }
@@ -501,7 +501,12 @@ def _results_context(cycle: Cycle) -> dict[str, Any]:
             )
         html = render_to_string(
             "evaluations/_results.html",
-            {"sections": sections, "award": award, "adjustments": queries.adjustments(cycle)},
+            {
+                "sections": sections,
+                "award": award,
+                "adjustments": queries.adjustments(cycle),
+                "rank_min_coverage": queries.RANK_MIN_COVERAGE,
+            },
         )
         cached = {"html": html, "totals": totals}
         if cycle.status == Cycle.Status.PUBLISHED:

@@ -18,6 +18,15 @@ def _safe(value: object) -> object:
     return value
 
 
+def _note(row: queries.Row) -> str:
+    parts = []
+    if row.withheld:
+        parts.append(_("答卷少于5份,不公布") + ":" + "、".join(row.withheld))
+    if not row.ranked and row.missing:
+        parts.append(_("无数据") + ":" + "、".join(row.missing))
+    return ";".join(parts)
+
+
 def results_workbook(cycle: Cycle) -> bytes:
     wb = Workbook()
     first = True
@@ -28,16 +37,24 @@ def results_workbook(cycle: Cycle) -> bytes:
         ws.title = title
         inds = queries.indicators(cycle, direction)
         ws.append(
-            [_("排名"), _("名称"), *[f"{i.name}({i.weight})" for i in inds], _("综合得分"), _("较上期")]
+            [
+                _("排名"),
+                _("名称"),
+                *[f"{i.name}({i.weight})" for i in inds],
+                _("综合得分"),
+                _("较上期"),
+                _("说明"),
+            ]
         )
         for row in queries.results(cycle, direction):
             ws.append(
                 [
-                    row.rank,
+                    row.rank if row.ranked else _("未参评(数据不足)"),
                     _safe(row.name),
                     *[row.values.get(i.key) for i in inds],
                     row.total,
                     row.change,
+                    _safe(_note(row)),
                 ]
             )
     ws = wb.create_sheet(_("评估组调整"))

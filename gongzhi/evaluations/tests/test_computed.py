@@ -7,13 +7,14 @@ import datetime as dt
 from typing import Any
 
 import pytest
+from django.test import Client
 from django.utils import timezone
 
 from gongzhi.admissions.models import InformalTaskReport, Refusal
 from gongzhi.agreements.models import Agreement, AgreementTask, Completion, Instalment, Payment, Version
 from gongzhi.evaluations import compute, queries, services
 from gongzhi.evaluations.models import Cycle, Direction, Score
-from gongzhi.evaluations.tests.helpers import com, make_cycle
+from gongzhi.evaluations.tests.helpers import com, dep, make_cycle
 from gongzhi.funds.models import Account, Transfer
 from gongzhi.surveys.models import Answer, Question, Response, Survey
 
@@ -56,6 +57,7 @@ def test_interference_counts_upheld_reports_and_refusals(city, approval_officer,
     _refusal(city, community_director, Refusal.Reason.NOT_ADMITTED)
     value, evidence = compute.interference(cycle, city.dept, 10)
     assert evidence == {
+        "dealt_with": True,
         "upheld_reports": 2,
         "refused_tasks": 2,
         "outside_admission": 2,
@@ -63,6 +65,7 @@ def test_interference_counts_upheld_reports_and_refusals(city, approval_officer,
         "penalty": 10,
     }
     assert value == 60
+    # 统计局: no community dealt with it, but an upheld report is a dealing (a bad one): it counts
     assert compute.interference(cycle, city.other_dept, 10)[0] == 90
     assert compute.interference(cycle, city.dept, 30)[0] == 0  # never below 0
 
@@ -205,21 +208,31 @@ def test_survey_satisfaction_with_suppression(city, approval_officer):
     assert value is None and evidence["suppressed"] is True
 
 
-def test_totals_ranks_settlement_and_change(city, approval_officer, dept_clerk, panel_member):
+def test_totals_ranks_settlement_and_change(city, approval_officer, dept_clerk, panel_member, monkeypatch):
+    monkeypatch.setattr(compute, "today", lambda: dt.date(2026, 11, 27))
     previous = make_cycle(city, approval_officer, year=2025)
     cycle = make_cycle(city, approval_officer)
     for c in (previous, cycle):
         services.move_cycle(actor=approval_officer, cycle=c, to="open")
         services.move_cycle(actor=approval_officer, cycle=c, to="reviewing")
-    # the 2025 total of 铜霞: only agreement performance has data → its value
-    s25 = Score.objects.get(indicator=com(previous, "statutory"), community=city.tongxia)
-    services.adjust_score(actor=panel_member, score=s25, value=50, reason="上年走访结论")
+
+    def adjust(c: Cycle, key: str, value: float) -> None:
+        score = Score.objects.get(indicator=com(c, key), community=city.tongxia)
+        services.adjust_score(actor=panel_member, score=score, value=value, reason="走访核实结论")
+
+    # 2025: 铜霞's statutory duties and residents' satisfaction (70 % of the weight) set by the panel → 50
+    adjust(previous, "statutory", 50)
+    adjust(previous, "residents", 50)
     services.move_cycle(actor=panel_member, cycle=previous, to="signed_off")
     services.move_cycle(actor=approval_officer, cycle=previous, to="published")
-    s = Score.objects.get(indicator=com(cycle, "statutory"), community=city.tongxia)
-    services.adjust_score(actor=panel_member, score=s, value=80, reason="走访核实")
+    adjust(cycle, "statutory", 80)
     rows = {r.name: r for r in queries.results(cycle, Direction.COMMUNITY)}
-    assert rows["铜霞社区"].total == 80 and rows["铜霞社区"].rank == 1
+    # only 20 % of the weight has a value: a total for information, not ranked
+    assert rows["铜霞社区"].total == 80 and rows["铜霞社区"].rank is None and not rows["铜霞社区"].ranked
+    assert "居民满意度" in rows["铜霞社区"].missing
+    adjust(cycle, "residents", 80)
+    rows = {r.name: r for r in queries.results(cycle, Direction.COMMUNITY)}
+    assert rows["铜霞社区"].total == 80 and rows["铜霞社区"].rank == 1 and rows["铜霞社区"].ranked
     assert rows["铜霞社区"].change == 30
     assert rows["狮子山社区"].total is None and rows["狮子山社区"].rank is None
     # settlement rule: 90+ all, under 60 none, linear between
@@ -251,5 +264,59 @@ def test_totals_ranks_settlement_and_change(city, approval_officer, dept_clerk, 
     )
     [settlement] = queries.settlements(cycle)
     assert settlement.final_fen == 30000 and settlement.settled_fen == 20000
-    assert [r.name for r in queries.award(cycle)] == ["铜陵市民政局", "铜陵市统计局"]
+    # departments: nobody rated either; 民政局 (dealt with 铜霞) has interference 100 only, 统计局 nothing
+    departments = {r.name: r for r in queries.results(cycle, Direction.DEPARTMENT)}
+    assert departments["铜陵市民政局"].values["interference"] == 100
+    assert departments["铜陵市统计局"].values["interference"] is None
+    assert not any(r.ranked for r in departments.values()) and queries.award(cycle) == []
     assert Cycle.objects.get(pk=cycle.pk).status == "reviewing"
+
+
+def test_unrated_departments_are_not_ranked_and_get_no_award(city, approval_officer, panel_member):
+    cycle = make_cycle(city, approval_officer)
+    services.move_cycle(actor=approval_officer, cycle=cycle, to="open")
+    services.move_cycle(actor=approval_officer, cycle=cycle, to="reviewing")
+    # 统计局: no community dealt with it in the period and no incident → no interference and no payment data
+    value, evidence = compute.interference(cycle, city.other_dept, 10)
+    assert value is None and evidence["dealt_with"] is False and evidence["incidents"] == 0
+    assert compute.payment(cycle, city.other_dept)[0] is None
+
+    def adjust(key: str, department: Any, value: float) -> None:
+        score = Score.objects.get(indicator=dep(cycle, key), department=department)
+        services.adjust_score(actor=panel_member, score=score, value=value, reason="走访核实结论")
+
+    # 民政局 rated low on both rated indicators; 统计局 rated high on one only: 25 % of the weight → not ranked
+    adjust("guidance", city.dept, 40)
+    adjust("service", city.dept, 40)
+    adjust("guidance", city.other_dept, 100)
+    rows = queries.results(cycle, Direction.DEPARTMENT)
+    assert [(r.name, r.rank, r.ranked) for r in rows] == [
+        ("铜陵市民政局", 1, True),  # (40 + 40 + 100) / 3
+        ("铜陵市统计局", None, False),
+    ]
+    assert rows[0].total == 60 and rows[1].total == 100
+    assert rows[1].missing == ["行政服务", "行政干预(越少越好)", "资金支付"]
+    assert [r.name for r in queries.award(cycle, rows)] == ["铜陵市民政局"]
+
+
+def test_withheld_satisfaction_is_named_and_not_ranked(city, approval_officer, panel_member):
+    cycle = make_cycle(city, approval_officer)
+    survey, question = _survey(city, approval_officer)
+    services.link_survey(actor=approval_officer, indicator=com(cycle, "residents"), survey=survey)
+    for v in (4, 4, 4):  # three responses: withheld
+        _answer(city, survey, question, city.tongxia, v)
+    services.move_cycle(actor=approval_officer, cycle=cycle, to="open")
+    services.move_cycle(actor=approval_officer, cycle=cycle, to="reviewing")
+    for key in ("statutory", "agreement", "units"):
+        score = Score.objects.get(indicator=com(cycle, key), community=city.tongxia)
+        services.adjust_score(actor=panel_member, score=score, value=90, reason="走访核实结论")
+    row = next(r for r in queries.results(cycle, Direction.COMMUNITY) if r.name == "铜霞社区")
+    assert row.total == 90 and not row.ranked and row.rank is None
+    assert row.withheld == ["居民满意度"] and row.missing == ["居民满意度"]
+    services.move_cycle(actor=panel_member, cycle=cycle, to="signed_off")
+    services.move_cycle(actor=approval_officer, cycle=cycle, to="published")
+    text = Client().get(f"/evaluations/results/{cycle.pk}/").content.decode()
+    assert "未参评(数据不足)" in text and "答卷少于5份,不公布:居民满意度" in text
+    api = Client().get(f"/api/evaluations/results/{cycle.pk}").json()
+    tongxia = next(r for r in api["communities"] if r["name"] == "铜霞社区")
+    assert tongxia["ranked"] is False and tongxia["withheld"] == ["居民满意度"]

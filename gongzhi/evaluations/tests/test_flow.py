@@ -132,6 +132,11 @@ def test_full_cycle(city, approval_officer, community_director, panel_member, ou
         ).status_code
         == 422
     )
+    r = director.post(
+        f"/evaluations/cycles/{cycle.pk}/rate/",
+        {"indicator": dep(cycle, "service").pk, "subject": city.dept.pk, "score": 90, "evidence": "办事顺畅"},
+    )
+    assert r.status_code == 302
     assert (
         director.post(
             f"/evaluations/cycles/{cycle.pk}/rate/",
@@ -155,7 +160,7 @@ def test_full_cycle(city, approval_officer, community_director, panel_member, ou
         },
     )
     assert r.status_code == 302
-    assert Rating.objects.count() == 2
+    assert Rating.objects.count() == 3
 
     # nothing public yet
     assert login(outsider).get(f"/evaluations/results/{cycle.pk}/").status_code == 404
@@ -211,6 +216,8 @@ def test_full_cycle(city, approval_officer, community_director, panel_member, ou
     assert page.status_code == 200
     text = page.content.decode()
     assert "走访核实培训只有一次" in text and "<svg" in text and "铜陵市民政局" in text
+    # 统计局: no community dealt with it and nobody rated it: listed, but not ranked
+    assert "未参评(数据不足)" in text
     assert anon.get(f"/evaluations/results/{cycle.pk}/report/").status_code == 200
     assert anon.get("/evaluations/results/").status_code == 200
     x = anon.get(f"/evaluations/results/{cycle.pk}/export.xlsx")
@@ -220,7 +227,10 @@ def test_full_cycle(city, approval_officer, community_director, panel_member, ou
     api = anon.get(f"/api/evaluations/results/{cycle.pk}").json()
     minzheng = next(r for r in api["departments"] if r["name"] == "铜陵市民政局")
     assert minzheng["values"]["guidance"] == 70
-    assert {r["rank"] for r in api["departments"]} == {1, 2}
+    tongji = next(r for r in api["departments"] if r["name"] == "铜陵市统计局")
+    assert minzheng["rank"] == 1 and minzheng["ranked"] is True
+    assert tongji["rank"] is None and tongji["ranked"] is False and tongji["total"] is None
+    assert api["award"] == ["铜陵市民政局"]
     assert api["adjustments"][0]["adjust_reason"] == "走访核实培训只有一次"
     # published is final: no more adjustments
     assert (

@@ -308,3 +308,40 @@ def test_public_results_cached_once_published_but_settlement_live(make_world):
     after = anon.get(url).content.decode()
     assert f">{round((w.final.amount_fen + 100_000) / 100)}<" in after
     assert anon.get(f"/evaluations/results/{w.cycle.pk}/report/").status_code == 200
+
+
+def test_payment_indicator_leaves_out_the_final_instalment_held_then_settled(make_world, monkeypatch):
+    """Paid through agreements.services.pay_instalment and settled through settle_instalment: the department's
+    payment indicator agrees with the ledger's overdue list, which leaves the held final instalment out too."""
+    from gongzhi.agreements import queries as agreement_queries
+    from gongzhi.evaluations import compute
+
+    w = make_world(75, publish=False)
+    department = w.agreement.department
+    final = Instalment.objects.select_related("agreement", "version").get(pk=w.final.pk)
+    assert final.due_on.year == YEAR + 1 and agreement_services.held_for_evaluation(final)
+    # direct payment of the held final instalment is refused: only the evaluation's settlement pays it
+    with pytest.raises(Conflict):
+        agreement_services.pay_instalment(actor=w.finance, instalment=final, amount_fen=final.amount_fen)
+    officer = w.officer
+    later = make_cycle(w.city, officer, year=YEAR + 1)
+    on = dt.date(YEAR + 1, 6, 30)  # the final instalment fell due in January and is still held
+    monkeypatch.setattr(compute, "today", lambda: on)
+    monkeypatch.setattr(agreement_services, "today", lambda: on)
+    overdue = agreement_queries.overdue_instalments(Agreement.objects.filter(department=department), on=on)
+    assert final.pk not in {i.pk for i in overdue}
+    value, evidence = compute.payment(later, department)
+    assert evidence["held_for_evaluation"] == 1 and evidence["instalments_due"] == 0 and value is None
+    _publish(w)
+    settled = services.settle_instalment(actor=w.finance, cycle=w.cycle, agreement=w.agreement)
+    assert settled.settled_ref == f"evaluation:{w.cycle.pk}"
+    # paid by the settlement: neither late nor on time for the department
+    value, evidence = compute.payment(later, department)
+    assert evidence["settled_by_evaluation"] == 1 and evidence["instalments_due"] == 0 and value is None
+    assert not agreement_queries.overdue_instalments(Agreement.objects.filter(department=department), on=on)
+    # the earlier instalment, paid through the ledger, is judged as usual in its own year's cycle
+    [first] = Instalment.objects.filter(agreement=w.agreement).exclude(pk=final.pk)
+    value, evidence = compute.payment(w.cycle, department)
+    assert evidence["instalments_due"] == 1 and evidence["settled_by_evaluation"] == 0
+    assert evidence["held_for_evaluation"] == 0
+    assert value == (100 if compute.paid_on_time_in_full(first) else 0)
