@@ -251,10 +251,25 @@ DUTIES_MATCHER = {
     "assist_margin": 0.75,  # 「协助」 texts: an assisting item this close to the top statutory one wins
 }
 
+# Survey codes are masked in request paths (gongzhi.core.logging.MaskSurveyCodes): on the loggers that write paths
+# (so that every handler, test capture included, gets the masked record) and on the console handler for the rest.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"mask_codes": {"()": "gongzhi.core.logging.MaskSurveyCodes"}},
     "formatters": {"json": {"()": "gongzhi.core.logging.JsonFormatter"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "json"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "json", "filters": ["mask_codes"]},
+    },
+    "loggers": {
+        "django.request": {"filters": ["mask_codes"]},
+        "django.security.csrf": {"filters": ["mask_codes"]},
+        "django.server": {
+            "handlers": ["console"],
+            "filters": ["mask_codes"],
+            "level": "INFO",
+            "propagate": False,
+        },
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("GONGZHI_LOG_LEVEL", "WARNING")},
 }

@@ -382,16 +382,19 @@ def test_issue6_survey_rating_review_and_public_results_on_the_demo(demo: Demo) 
     phone = Client()
     assert 'name="code"' in page_ok(phone.get(reverse("surveys:enter")))
     entered = phone.post(reverse("surveys:enter"), {"code": f"{code[:5]}-{code[5:]}".lower()})
-    assert entered.status_code == 302 and entered["Location"] == f"/s/{code}/"
-    sheet = page_ok(phone.get(f"/s/{code}/"))
-    assert survey.title in sheet
+    # the code goes into a signed cookie, never into the URL
+    assert entered.status_code == 302 and entered["Location"] == "/s/answer/"
+    sheet = page_ok(phone.get("/s/answer/"))
+    assert survey.title in sheet and code not in sheet
     retry = re.search(r'name="retry" value="([0-9a-f]+)"', sheet)
     assert retry is not None
-    done = phone.post(f"/s/{code}/", {**_answers(survey), "retry": retry.group(1)})
+    done = phone.post("/s/answer/", {**_answers(survey), "retry": retry.group(1)})
     assert "提交成功" in page_ok(done)
     assert Response.objects.filter(survey=survey, community=household.community).count() == 1
-    # a second answer from the same household is refused: another phone with the code, and the signed-in resident
-    other = Client().post(f"/s/{code}/", {**_answers(survey), "retry": "b" * 32})
+    # a second answer from the same household is refused: another phone scanning the slip, and the signed-in resident
+    other_phone = Client()
+    assert other_phone.get(f"/s/{code}/")["Location"] == "/s/answer/"
+    other = other_phone.post("/s/answer/", {**_answers(survey), "retry": "b" * 32})
     assert other.status_code == 409
     assert (
         d.client("demo-resident").get(reverse("surveys:answer_account", args=[survey.pk])).status_code == 409

@@ -6,8 +6,15 @@ Recording a response (security.md SV-1, SV-2): the Participation row (unique per
 unit) is inserted first, in a savepoint; a second submission for the same household fails the unique constraint
 (also when both arrive at once: SQLite's BEGIN IMMEDIATE serializes them, PostgreSQL makes the second insert wait
 for the first and then fail) and gets 409. The Response and its Answers go into the same transaction, with
-nothing that leads back to the participation. The audit entry names the survey, the community and the channel,
-never the answers or the household.
+nothing that leads back to the participation. After the survey's closing date (`closes_on`, local date, the day
+itself included) nothing is accepted (409, like a closed survey).
+
+Audit (docs/decisions.md D14): an answer by code or by a resident's account writes NO audit entry: the Participation
+row (day only) is the record. An audit entry carries the exact time, the address and the user, and its place in
+the chain orders it among every other entry; next to the household's community that would keep what the
+participation deliberately drops. Staff-assisted entry is an act of a staff member and is audited (who, community,
+channel; never the household or the answers). Closing a survey version records its participation tally (per
+community, channel and day) in the audit log, which fixes the count in the hash chain.
 """
 
 from __future__ import annotations
@@ -20,7 +27,7 @@ from datetime import date
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Max
+from django.db.models import Count, Max
 from django.utils import timezone
 
 from gongzhi.core import audit, states
@@ -88,6 +95,42 @@ def _require_draft(survey: Survey) -> None:
 def _closed(survey: Survey) -> bool:
     """Whether the survey is closed now (read from the database: the caller's object may be older)."""
     return Survey.objects.filter(pk=survey.pk, status=Status.CLOSED).exists()
+
+
+def past_deadline(survey: Survey, today: date | None = None) -> bool:
+    """Whether the survey's closing date (`closes_on`, inclusive, in local time) has passed."""
+    return survey.closes_on is not None and (today or timezone.localdate()) > survey.closes_on
+
+
+def accepts_answers(survey: Survey) -> bool:
+    """Open, and not past its closing date (for pages; the services check the database again)."""
+    return survey.is_open and not past_deadline(survey)
+
+
+def _ended_message(closes_on: date) -> str:
+    day = f"{closes_on.year}年{closes_on.month}月{closes_on.day}日"
+    return f"问卷已于{day}截止,不再接收答卷 / the survey ended on {closes_on.isoformat()}"
+
+
+def participation_tally(survey: Survey) -> dict[str, Any]:
+    """The participations of one survey version, counted per community, channel and day (no household): what the
+    audit log keeps of the answering instead of one entry per answer."""
+    rows = (
+        Participation.objects.filter(survey=survey)
+        .values_list("community_id", "channel", "on")
+        .annotate(n=Count("id"))
+        .order_by("community_id", "channel", "on")
+    )
+    communities: dict[str, dict[str, dict[str, int]]] = {}
+    total = 0
+    for community_id, channel, on, n in rows:
+        communities.setdefault(str(community_id), {}).setdefault(channel, {})[on.isoformat()] = n
+        total += n
+    return {"total": total, "communities": communities}
+
+
+def _record_tally(actor: User | None, survey: Survey) -> None:
+    audit.record("surveys.participation.tally", actor=actor, target=survey, data=participation_tally(survey))
 
 
 def _locked(survey: Survey) -> Survey:
@@ -314,6 +357,7 @@ def open_survey(*, actor: User | None, survey: Survey) -> Survey:
             reason=f"由第{survey.version}版取代 / replaced by version {survey.version}",
             fields={"closed_on": timezone.localdate()},
         )
+        _record_tally(actor, previous)
     states.move(survey, Status.OPEN, actor=actor, fields={"opened_on": timezone.localdate()})
     original.refresh_from_db()
     return original
@@ -324,6 +368,7 @@ def close_survey(*, actor: User | None, survey: Survey) -> Survey:
     original, survey = survey, _locked(survey)
     _guard_manage(actor, survey)
     states.move(survey, Status.CLOSED, actor=actor, fields={"closed_on": timezone.localdate()})
+    _record_tally(actor, survey)
     original.refresh_from_db()
     return original
 
@@ -655,7 +700,15 @@ def find_invitation(typed: str) -> InvitationMatch | None:
     code = codes.normalize(typed)
     if code is None:
         return None
-    invitation = Invitation.objects.filter(code_hash=codes.code_hash(code)).first()
+    return find_invitation_by_hash(codes.code_hash(code))
+
+
+def find_invitation_by_hash(code_hash: str) -> InvitationMatch | None:
+    """The invitation a code's HMAC (`codes.code_hash`) looks up: what the answering page keeps in its signed
+    cookie instead of the code."""
+    if not isinstance(code_hash, str) or len(code_hash) != codes.KEY_HEX:
+        return None
+    invitation = Invitation.objects.filter(code_hash=code_hash).first()
     if invitation is None:
         return None
     versions = Survey.objects.filter(series=invitation.series).select_related("scope")
@@ -753,9 +806,12 @@ def _record(
 ) -> Receipt:
     if retry_token and not TOKEN_RE.match(retry_token):
         raise ValidationFailed("重试标识无效 / invalid retry token", fields={"retry_token": "invalid"})
-    current = Survey.objects.filter(pk=survey.pk).values_list("status", flat=True).first()
-    if current != Status.OPEN:
+    current = Survey.objects.filter(pk=survey.pk).values_list("status", "closes_on").first()
+    if current is None or current[0] != Status.OPEN:
         raise SurveyNotOpen("问卷不在收集期 / the survey is not open for answers")
+    closes_on = current[1]
+    if closes_on is not None and timezone.localdate() > closes_on:
+        raise SurveyNotOpen(_ended_message(closes_on))
     rows = clean_answers(survey, raw)
     retry = codes.retry_hash(survey.series, respondent, retry_token) if retry_token else ""
     try:
@@ -787,19 +843,32 @@ def _record(
             for q, value, text in rows
         ]
     )
-    audit.record(
-        "surveys.participate",
-        actor=actor,
-        target=survey,
-        data={"community": community_id, "channel": channel},
-    )
+    if channel == Participation.Channel.ASSISTED:
+        # the staff member's act (D14): who, for which community; never the household or the answers
+        audit.record(
+            "surveys.participate",
+            actor=actor,
+            target=survey,
+            data={"community": community_id, "channel": channel},
+        )
+    # by code or account: no audit entry (D14); the Participation row, day only, is the record
     return Receipt(survey=survey)
 
 
 @transaction.atomic
 def submit_with_code(*, code: str, answers: Mapping[str, Any], retry_token: str = "") -> Receipt:
     """Anyone holding a household's (or unit's) code answers for it, without an account."""
-    match = find_invitation(code)
+    code = codes.normalize(code) or ""
+    return submit_with_code_hash(
+        code_hash=codes.code_hash(code) if code else "", answers=answers, retry_token=retry_token
+    )
+
+
+@transaction.atomic
+def submit_with_code_hash(*, code_hash: str, answers: Mapping[str, Any], retry_token: str = "") -> Receipt:
+    """The same as submit_with_code, given the code's HMAC (the answering page keeps only that, in a signed
+    cookie, so that the code leaves the URLs after the first request)."""
+    match = find_invitation_by_hash(code_hash)
     if match is None:
         raise NotFound("邀请码无效,请核对后重新输入 / the code is not valid; check it and try again")
     return _record(

@@ -7,7 +7,8 @@ app_name = "surveys"
 urlpatterns = [
     # answering: public (by code) and signed in
     path("s/", views.enter, name="enter"),
-    path("s/<str:code>/", views.answer_code, name="answer_code"),
+    path("s/answer/", views.answer, name="answer"),  # the code is in a signed cookie, never in the URL
+    path("s/<str:code>/", views.answer_code, name="answer_code"),  # a slip's QR link: redirects to s/answer/
     path("surveys/mine/", views.mine, name="mine"),
     path("surveys/<int:pk>/answer/", views.answer_account, name="answer_account"),
     path("surveys/<int:pk>/assist/", views.assist, name="assist"),

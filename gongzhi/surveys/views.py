@@ -49,6 +49,49 @@ def _question(user: User, pk: int) -> Question:
 
 
 # --- Answering (public: by code) ------------------------------------------------------------------------------
+#
+# A code is a bearer secret and must not sit in URLs, which access logs and Django's request log write down. The
+# code typed on /s/ is never put in a URL; a slip's QR link (/s/<code>/) is answered once with a redirect. Either
+# way the browser then holds a signed cookie (HMAC-signed by Django, 2 hours, HttpOnly, only sent to /s/) with the
+# code's look-up HMAC, not the code, and the questionnaire lives at the code-less /s/answer/. Not the session: a
+# session row in the database would keep, with its expiry time, when the household opened and answered the
+# survey.
+
+SHEET_SALT = "gongzhi.surveys.sheet"
+SHEET_MAX_AGE = 2 * 3600
+
+
+def _sheet_cookie() -> str:
+    return "__Secure-survey" if settings.SESSION_COOKIE_SECURE else "survey"
+
+
+def _remember(response: HttpResponse, code: str) -> HttpResponse:
+    response.set_signed_cookie(
+        _sheet_cookie(),
+        codes.code_hash(code),
+        salt=SHEET_SALT,
+        max_age=SHEET_MAX_AGE,
+        path=reverse("surveys:enter"),
+        secure=settings.SESSION_COOKIE_SECURE,
+        httponly=True,
+        samesite="Lax",
+    )
+    response["Cache-Control"] = "no-store"
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+def _forget(response: HttpResponse) -> HttpResponse:
+    response.delete_cookie(_sheet_cookie(), path=reverse("surveys:enter"), samesite="Lax")
+    return response
+
+
+def _remembered(request: HttpRequest) -> tuple[str, services.InvitationMatch | None]:
+    """The code's HMAC from the signed cookie ("" when missing, forged or expired) and its invitation."""
+    code_hash = request.get_signed_cookie(_sheet_cookie(), default="", salt=SHEET_SALT, max_age=SHEET_MAX_AGE)
+    if not code_hash:
+        return "", None
+    return code_hash, services.find_invitation_by_hash(code_hash)
 
 
 @require_http_methods(["GET", "POST"])
@@ -62,7 +105,7 @@ def enter(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             code = codes.normalize(form.cleaned_data["code"])
             if code is not None and services.find_invitation(code) is not None:
-                return redirect("surveys:answer_code", code=code)
+                return _remember(redirect("surveys:answer"), code)
             ratelimit.hit("lookup", request)
             form.add_error("code", _("邀请码无效,请核对后重新输入 / the code is not valid"))
         status = 422
@@ -117,45 +160,71 @@ def _refused(request: HttpRequest, survey: Survey | None, exc: DomainError) -> H
     )
 
 
-@require_http_methods(["GET", "POST"])
+def _not_answerable(survey: Survey) -> services.SurveyNotOpen | None:
+    """Why the survey takes no answers now (for the pages; the services check again), or None."""
+    if survey.status == Survey.Status.CLOSED:
+        return services.SurveyNotOpen(_("这份问卷已结束,不再接收答卷。感谢关注。"))
+    if not survey.is_open:
+        return services.SurveyNotOpen(_("这份问卷不在收集期。"))
+    if services.past_deadline(survey) and survey.closes_on is not None:
+        return services.SurveyNotOpen(
+            _("这份问卷已于%(date)s截止,不再接收答卷。感谢关注。")
+            % {"date": f"{survey.closes_on.year}年{survey.closes_on.month}月{survey.closes_on.day}日"}
+        )
+    return None
+
+
+@require_GET
 def answer_code(request: HttpRequest, code: str) -> HttpResponse:
-    """The questionnaire behind a slip's code (the link of its QR code)."""
-    if request.method == "POST" and not ratelimit.hit("submit", request):
-        return _throttled(request, "submit")
-    if request.method == "GET" and ratelimit.exceeded("lookup", request):
+    """A slip's QR link: remember the code in the signed cookie and go on at once to the code-less /s/answer/."""
+    if ratelimit.exceeded("lookup", request):
         return _throttled(request, "lookup")
-    match = services.find_invitation(code)
-    if match is None:
+    canonical = codes.normalize(code)
+    if canonical is None or services.find_invitation(canonical) is None:
         ratelimit.hit("lookup", request)
         raise _deny()
+    return _remember(redirect("surveys:answer"), canonical)
+
+
+@require_http_methods(["GET", "POST"])
+def answer(request: HttpRequest) -> HttpResponse:
+    """The questionnaire of the code remembered in the signed cookie (no code in the URL)."""
+    if request.method == "POST" and not ratelimit.hit("submit", request):
+        return _throttled(request, "submit")
+    code_hash, match = _remembered(request)
+    if match is None:
+        if request.method == "GET":
+            return _forget(redirect("surveys:enter")) if code_hash else redirect("surveys:enter")
+        notice = _("填写时间过长或邀请码已失效,答卷未提交。请重新输入邀请码或重新扫码后再填写。")
+        context = {"form": CodeForm(), "notice": notice}
+        return _forget(render(request, "surveys/enter.html", context, status=400))
     survey = match.survey
-    canonical = codes.normalize(code) or code
+    action = reverse("surveys:answer")
     if request.method == "GET":
         answered = Participation.objects.filter(
             series=survey.series, respondent_key=match.invitation.respondent_key
         ).exists()
         if answered:
-            return _refused(request, survey, services.AlreadyAnswered(_("本户已提交过这份问卷,感谢参与。")))
-        if not survey.is_open:
-            return _refused(request, survey, services.SurveyNotOpen(_("这份问卷不在收集期。")))
-        return _sheet(request, survey, action=reverse("surveys:answer_code", args=[canonical]))
+            return _forget(
+                _refused(request, survey, services.AlreadyAnswered(_("本户已提交过这份问卷,感谢参与。")))
+            )
+        why = _not_answerable(survey)
+        if why is not None:
+            return _forget(_refused(request, survey, why))
+        response = _sheet(request, survey, action=action)
+        response["Cache-Control"] = "no-store"
+        return response
     try:
-        receipt = services.submit_with_code(
-            code=canonical,
+        receipt = services.submit_with_code_hash(
+            code_hash=code_hash,
             answers=answers_from_post(survey, request.POST),
             retry_token=request.POST.get("retry", ""),
         )
     except ValidationFailed as exc:
-        return _sheet(
-            request,
-            survey,
-            action=reverse("surveys:answer_code", args=[canonical]),
-            errors=exc.fields,
-            message=exc.message,
-            status=422,
-        )
+        return _sheet(request, survey, action=action, errors=exc.fields, message=exc.message, status=422)
     except DomainError as exc:
-        return _refused(request, survey, exc)
+        return _forget(_refused(request, survey, exc))
+    # the cookie is kept (until it expires), so that the same form sent again is answered as a replay
     return _done(request, survey, replayed=receipt.replayed)
 
 
@@ -173,7 +242,7 @@ def mine(request: HttpRequest) -> HttpResponse:
         assert found is not None
         key = codes.respondent_key(survey.series, survey.respondents, found[0])
         answered = Participation.objects.filter(series=survey.series, respondent_key=key).exists()
-        rows.append({"survey": survey, "answered": answered})
+        rows.append({"survey": survey, "answered": answered, "ended": services.past_deadline(survey)})
     return render(request, "surveys/mine.html", {"rows": rows})
 
 
@@ -190,6 +259,9 @@ def answer_account(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "GET":
         if Participation.objects.filter(series=survey.series, respondent_key=key).exists():
             return _refused(request, survey, services.AlreadyAnswered(_("您家已提交过这份问卷,感谢参与。")))
+        why = _not_answerable(survey)
+        if why is not None:
+            return _refused(request, survey, why)
         return _sheet(request, survey, action=action)
     try:
         receipt = services.submit_with_account(

@@ -59,9 +59,11 @@ PUBLIC: tuple[str, ...] = (
     "evaluations:public_report",
     "evaluations:public_export",
     "api:evaluations_public_results",
-    # survey answering without an account: the code-entry page and the questionnaire behind a code (gongzhi.surveys)
+    # survey answering without an account: the code-entry page, a slip's QR link (redirects at once) and the
+    # questionnaire of the code held in a signed cookie (gongzhi.surveys)
     "surveys:enter",
     "surveys:answer_code",
+    "surveys:answer",
 ) + (
     # API documentation and schema: public outside production, staff only in production
     ("api:openapi-json", "api:openapi-view") if settings.GONGZHI_API_DOCS_PUBLIC else ()
@@ -72,7 +74,7 @@ PUBLIC_UNSAFE: tuple[str, ...] = (
     "set_language",  # the language switch stores a cookie, nothing else
     # answering a survey with a household's code (rate-limited per address; gongzhi.surveys)
     "surveys:enter",
-    "surveys:answer_code",
+    "surveys:answer",
     "api:surveys_questionnaire",
     "api:surveys_answer_by_code",
 )

@@ -12,16 +12,20 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Callable
+from datetime import date, datetime
 
 import pytest
 from django.db import OperationalError, connection, models, transaction
+from django.test import Client
 
-from conftest import make_user
+from conftest import login, make_user
+from gongzhi.core import audit
+from gongzhi.core.logging import MaskSurveyCodes, mask_codes
 from gongzhi.core.models import AuditEntry
 from gongzhi.core.roles import Role
 from gongzhi.orgs import services as org_services
 from gongzhi.orgs.models import Region
-from gongzhi.surveys import services
+from gongzhi.surveys import codes, services
 from gongzhi.surveys.models import ANONYMOUS_TABLES, Answer, Participation, Response
 from gongzhi.surveys.tests.conftest import add_households, answers, code_for
 
@@ -144,6 +148,80 @@ def test_answers_never_reach_the_logs_or_the_audit(survey, city, caplog):
     assert Answer.objects.filter(text=secret).count() == 1
 
 
+def test_an_answer_by_code_or_account_leaves_no_time_address_or_user_in_the_audit(survey, city, resident):
+    """D14: the audit log would keep the moment (its `at`, and its place in the chain among timed entries), the
+    address and the user of each answer; the participation keeps the day only. So no entry is written."""
+    code = code_for(survey, add_households(city.estate, 1)[0])
+    before = set(AuditEntry.objects.values_list("pk", flat=True))
+    client = Client(REMOTE_ADDR="203.0.113.77")
+    assert client.get(f"/s/{code}/").status_code == 302
+    assert client.post("/s/answer/", {f"q{k}": v for k, v in answers(survey).items()}).status_code == 200
+    signed_in = login(resident)
+    page = signed_in.post(
+        f"/surveys/{survey.pk}/answer/",
+        {f"q{k}": v for k, v in answers(survey).items()},
+        REMOTE_ADDR="203.0.113.78",
+    )
+    assert page.status_code == 200
+    assert Participation.objects.count() == 2
+    new = AuditEntry.objects.exclude(pk__in=before)
+    assert not new.exists(), list(new.values_list("action", flat=True))
+    assert not AuditEntry.objects.filter(ip__in=["203.0.113.77", "203.0.113.78"]).exists()
+    assert not AuditEntry.objects.filter(actor=resident).exists()
+    # what is kept: the day, not the moment
+    assert all(
+        isinstance(on, date) and not isinstance(on, datetime)
+        for on in Participation.objects.values_list("on", flat=True)
+    )
+    assert audit.verify_chain()[1] is None
+
+
+def test_a_full_answering_flow_puts_neither_the_code_nor_the_answers_in_the_logs(survey, city, caplog):
+    """Typing the code, scanning the QR link, a 404 for a mistyped link, a 422 for a bad sheet, the answer and a
+    409 for a second one: the request log (django.request writes the path of every 4xx) never holds the code, in
+    any spelling, nor an answer."""
+    code = code_for(survey, city.household)
+    secret = "我家楼道灯坏了三个月-日志里不该有"
+    text_q = survey.questions.get(position=5)
+    sheet = {f"q{k}": v for k, v in answers(survey, extra={str(text_q.pk): secret}).items()}
+    bad = {**sheet, f"q{survey.questions.get(position=1).pk}": "9"}
+    with caplog.at_level(logging.DEBUG):
+        phone = Client()
+        assert phone.get(f"/s/{code.lower()}/").status_code == 302
+        assert phone.get(f"/s/{codes.pretty(code)}X/").status_code == 404  # a mistyped link
+        assert phone.post(f"/s/{code}/", sheet).status_code == 405
+        assert phone.post("/s/", {"code": codes.pretty(code)}).status_code == 302
+        assert phone.post("/s/answer/", bad).status_code == 422
+        assert phone.post("/s/answer/", sheet).status_code == 200
+        other = Client()
+        assert other.get(f"/s/{code}/").status_code == 302
+        assert other.post("/s/answer/", {**sheet, "retry": "b" * 32}).status_code == 409
+    logged = caplog.text + "".join(str(r.args) + str(r.msg) for r in caplog.records)
+    assert "/s/[code]/" in logged  # the 404 and 405 were logged, masked
+    for spelling in (code, code.lower(), codes.pretty(code), codes.pretty(code).lower()):
+        assert spelling not in logged
+    assert secret not in logged and "日志里不该有" not in logged
+    assert not any(secret in str(e.data) for e in AuditEntry.objects.all())
+
+
+def test_the_log_filter_masks_codes_in_request_lines_and_paths():
+    record = logging.LogRecord(
+        "django.server",
+        logging.INFO,
+        __file__,
+        1,
+        '"%s" %s %s',
+        ("GET /s/ABCDE-FGH23/?x=1 HTTP/1.1", 302, 0),
+        None,
+    )
+    assert MaskSurveyCodes().filter(record)
+    assert record.getMessage() == '"GET /s/[code]/?x=1 HTTP/1.1" 302 0'
+    assert mask_codes("Not Found: /s/abcdefgh23/") == "Not Found: /s/[code]/"
+    assert mask_codes("GET /s/answer/ 200") == "GET /s/answer/ 200"
+    assert mask_codes("GET /s/?code=ABCDEFGH23&a=b") == "GET /s/?code=[code]&a=b"
+    assert mask_codes("GET /surveys/12/ 200") == "GET /surveys/12/ 200"
+
+
 # --- concurrency ----------------------------------------------------------------------------------------------
 
 
@@ -216,7 +294,9 @@ def test_ten_concurrent_submissions_from_one_household_give_one_response(city, c
     assert Participation.objects.count() == 1
     assert Response.objects.count() == 1
     assert Answer.objects.count() == 1
-    assert AuditEntry.objects.filter(action="surveys.participate").count() == 1
+    # only a staff-assisted answer is audited (D14)
+    assisted = Participation.objects.filter(channel=Participation.Channel.ASSISTED).count()
+    assert AuditEntry.objects.filter(action="surveys.participate").count() == assisted
     assert Region.objects.filter(pk=Response.objects.get().community_id).get() == city.tongxia
 
 

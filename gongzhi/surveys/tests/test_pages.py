@@ -4,14 +4,16 @@ the wrong one; answering by code on a phone-width page; bad input; rate limits."
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from html.parser import HTMLParser
 
 import pytest
 from django.test import Client, override_settings
+from django.utils import timezone
 
 from conftest import login
 from gongzhi.core.models import AuditEntry
-from gongzhi.surveys import codes, services
+from gongzhi.surveys import codes, services, views
 from gongzhi.surveys.models import Answer, Invitation, Participation, Question, Response, Survey
 from gongzhi.surveys.tests.conftest import add_households, answers, code_for
 
@@ -74,64 +76,144 @@ def parse(html: str) -> _Page:
 
 # --- answering by code (public) -------------------------------------------------------------------------------
 
+PHONE = "Mozilla/5.0 (Linux; Android 13; V2227A) AppleWebKit/537.36 Chrome/116.0 Mobile Safari/537.36"
+
+
+def scan(client: Client, code: str) -> None:
+    """What a phone does with a slip's QR link: the code is taken once and the browser sent on without it."""
+    response = client.get(f"/s/{code}/")
+    assert response.status_code == 302 and response["Location"] == "/s/answer/"
+    assert response["Cache-Control"] == "no-store" and response["Referrer-Policy"] == "no-referrer"
+    cookie = response.cookies["survey"]
+    assert code not in cookie.value and cookie["httponly"] and cookie["path"] == "/s/"
+
 
 def test_anyone_types_a_code_and_answers_on_a_phone_page(survey, city):
     code = code_for(survey, city.household)
-    client = Client()
+    client = Client(HTTP_USER_AGENT=PHONE)
     page = client.get("/s/")
     assert page.status_code == 200 and 'name="code"' in page.content.decode()
     typed = codes.pretty(code).lower().replace("0", "o")  # case, dash and O-for-0 are forgiven
     response = client.post("/s/", {"code": typed})
-    assert response.status_code == 302 and response["Location"] == f"/s/{code}/"
-    sheet = client.get(f"/s/{code}/")
+    # the code stays out of the URL: a signed cookie (holding the code's HMAC, not the code) carries it
+    assert response.status_code == 302 and response["Location"] == "/s/answer/"
+    assert code not in response.cookies["survey"].value
+    sheet = client.get("/s/answer/")
     html = sheet.content.decode()
-    assert sheet.status_code == 200 and survey.title in html
+    assert sheet.status_code == 200 and survey.title in html and code not in html
     assert 'name="viewport"' in html and "<script" not in html and "style=" not in html
+    assert 'action="/s/answer/"' in html
     for q in survey.questions.all():
         assert f'name="q{q.pk}"' in html
     retry = re.search(r'name="retry" value="([0-9a-f]+)"', html)
     assert retry is not None
     data = post_answers(survey, retry=retry.group(1))
-    done = client.post(f"/s/{code}/", data)
+    done = client.post("/s/answer/", data)
     assert done.status_code == 200 and "提交成功" in done.content.decode()
     assert (Participation.objects.count(), Response.objects.count()) == (1, 1)
     # the same form sent again (a double tap): same outcome, nothing new
-    again = client.post(f"/s/{code}/", data)
+    again = client.post("/s/answer/", data)
     assert again.status_code == 200 and "此前已经收到" in again.content.decode()
-    # a different form (another member of the household): refused
-    other = client.post(f"/s/{code}/", post_answers(survey, retry="b" * 32))
-    assert other.status_code == 409
-    assert client.get(f"/s/{code}/").status_code == 409  # the page says it was answered
+    # a different form (another member of the household): refused, and the cookie is dropped
+    other = client.post("/s/answer/", post_answers(survey, retry="b" * 32))
+    assert other.status_code == 409 and other.cookies["survey"].value == ""
+    scan(client, code)
+    assert client.get("/s/answer/").status_code == 409  # the page says it was answered
     assert Response.objects.count() == 1
+
+
+def test_the_qr_link_takes_the_code_once_and_redirects_to_the_code_less_sheet(survey, city):
+    code = code_for(survey, city.household)
+    phone = Client(HTTP_USER_AGENT=PHONE)
+    scan(phone, code)
+    sheet = phone.get("/s/answer/")
+    assert sheet.status_code == 200 and survey.title in sheet.content.decode()
+    assert sheet["Cache-Control"] == "no-store"
+    assert phone.post("/s/answer/", post_answers(survey)).status_code == 200
+    assert Response.objects.count() == 1
+    # the QR link is for opening only: answers are never sent to a URL with the code
+    assert Client().post(f"/s/{code}/", post_answers(survey)).status_code == 405
+
+
+def test_the_sheet_needs_the_signed_cookie(survey, city, monkeypatch):
+    code = code_for(survey, city.household)
+    assert Client().get("/s/answer/")["Location"] == "/s/"  # no code yet: type it first
+    # a forged cookie (the right HMAC, not signed by the server) and an expired one are refused
+    forged = Client()
+    forged.cookies["survey"] = codes.code_hash(code)
+    assert forged.get("/s/answer/")["Location"] == "/s/"
+    late = forged.post("/s/answer/", post_answers(survey))
+    assert late.status_code == 400 and "答卷未提交" in late.content.decode()
+    phone = Client()
+    scan(phone, code)
+    monkeypatch.setattr(views, "SHEET_MAX_AGE", -1)  # two hours later
+    assert phone.post("/s/answer/", post_answers(survey)).status_code == 400
+    assert Participation.objects.count() == 0
 
 
 def test_a_wrong_code_is_refused(survey, city):
     client = Client()
     response = client.post("/s/", {"code": "ABCDE-FGHJK"})
     assert response.status_code == 422 and "邀请码无效" in response.content.decode()
+    assert "survey" not in response.cookies
     assert client.post("/s/", {"code": ""}).status_code == 422
     assert client.get("/s/ABCDEFGHJK/").status_code == 404
-    assert client.post("/s/ABCDEFGHJK/", post_answers(survey)).status_code == 404
+    assert client.get("/s/not-a-code/").status_code == 404
+    assert client.post("/s/ABCDEFGHJK/", post_answers(survey)).status_code == 405
+    assert client.post("/s/answer/", post_answers(survey)).status_code == 400
     assert Participation.objects.count() == 0
 
 
 def test_bad_answers_show_the_sheet_again_with_the_question_marked(survey, city):
     code = code_for(survey, city.household)
     q1 = survey.questions.get(position=1)
-    response = Client().post(f"/s/{code}/", post_answers(survey, **{f"q{q1.pk}": "9"}))
+    client = Client()
+    scan(client, code)
+    response = client.post("/s/answer/", post_answers(survey, **{f"q{q1.pk}": "9"}))
     assert response.status_code == 422
     html = response.content.decode()
     assert "请选1到5分" in html and f'id="e-q{q1.pk}"' in html
     assert Participation.objects.count() == 0
+    # the cookie is kept: the corrected sheet goes through
+    assert client.post("/s/answer/", post_answers(survey)).status_code == 200
 
 
 def test_closed_survey_refuses_answers(survey, city, community_staff):
     code = code_for(survey, city.household)
-    services.close_survey(actor=community_staff, survey=survey)
     client = Client()
-    assert client.get(f"/s/{code}/").status_code == 409
-    assert client.post(f"/s/{code}/", post_answers(survey)).status_code == 409
+    scan(client, code)
+    services.close_survey(actor=community_staff, survey=survey)
+    assert client.post("/s/answer/", post_answers(survey)).status_code == 409
+    scan(client, code)
+    page = client.get("/s/answer/")
+    assert page.status_code == 409 and "问卷已结束" in page.content.decode()
     assert Response.objects.count() == 0
+
+
+def test_after_the_closing_date_the_page_says_the_survey_has_ended(survey, city, resident):
+    code = code_for(survey, city.household)
+    client = Client()
+    scan(client, code)
+    yesterday = timezone.localdate() - timedelta(days=1)
+    Survey.objects.filter(pk=survey.pk).update(closes_on=yesterday)
+    page = client.post("/s/answer/", post_answers(survey))
+    assert page.status_code == 409 and "截止" in page.content.decode()
+    scan(client, code)
+    page = client.get("/s/answer/")
+    html = page.content.decode()
+    assert (
+        page.status_code == 409 and f"已于{yesterday.year}年{yesterday.month}月{yesterday.day}日截止" in html
+    )
+    signed_in = login(resident)
+    assert signed_in.get(f"/surveys/{survey.pk}/answer/").status_code == 409
+    assert "已截止" in signed_in.get("/surveys/mine/").content.decode()
+    assert signed_in.post(f"/surveys/{survey.pk}/answer/", post_answers(survey)).status_code == 409
+    assert (Participation.objects.count(), Response.objects.count()) == (0, 0)
+    # the closing day itself still counts
+    Survey.objects.filter(pk=survey.pk).update(closes_on=timezone.localdate())
+    scan(client, code)
+    assert client.get("/s/answer/").status_code == 200
+    assert client.post("/s/answer/", post_answers(survey)).status_code == 200
 
 
 @override_settings(SURVEY_RATE_LIMITS={"submit": (3, 600), "lookup": (2, 600)})
@@ -141,12 +223,13 @@ def test_public_endpoints_are_rate_limited_per_address(survey, city):
         assert client.post("/s/", {"code": "ABCDE-FGHJK"}).status_code == 422
     blocked = client.post("/s/", {"code": codes.pretty(code_for(survey, city.household))})
     assert blocked.status_code == 429 and int(blocked["Retry-After"]) > 0
+    assert client.get("/s/ABCDEFGHJK/").status_code == 429
     other_address = Client(REMOTE_ADDR="10.0.0.2")
     code = code_for(survey, city.household)
-    assert other_address.get(f"/s/{code}/").status_code == 200
+    scan(other_address, code)
     for _ in range(3):
-        assert other_address.post(f"/s/{code}/", {}).status_code == 422
-    assert other_address.post(f"/s/{code}/", post_answers(survey)).status_code == 429
+        assert other_address.post("/s/answer/", {}).status_code == 422
+    assert other_address.post("/s/answer/", post_answers(survey)).status_code == 429
     assert Response.objects.count() == 0
 
 
@@ -164,7 +247,9 @@ def test_a_signed_in_resident_answers_for_the_household_without_a_code(survey, r
     assert client.get(f"/surveys/{survey.pk}/answer/").status_code == 409
     assert "本户已提交" in client.get("/surveys/mine/").content.decode()
     # and the household's code no longer works
-    assert Client().post(f"/s/{code_for(survey, city.household)}/", post_answers(survey)).status_code == 409
+    phone = Client()
+    scan(phone, code_for(survey, city.household))
+    assert phone.post("/s/answer/", post_answers(survey)).status_code == 409
 
 
 def test_account_answering_is_refused_outside_the_household_scope(survey, outsider, community_staff):
@@ -361,10 +446,11 @@ def test_staff_issue_and_print_slips_with_qr_codes(survey, community_staff, city
     html = page.content.decode()
     printed = re.findall(r'class="slip-code">([0-9A-Z]{5}-[0-9A-Z]{5})<', html)
     assert len(printed) == 4 and html.count("<svg") >= 4 and '<path d="M' in html
-    assert f"http://testserver/s/{printed[0].replace('-', '')}/" not in html or True
-    # every printed code opens its questionnaire
+    # every printed code opens its questionnaire (the QR link still carries the code; it is taken once)
     for code in printed:
-        assert Client().get(f"/s/{code.replace('-', '')}/").status_code == 200
+        phone = Client()
+        scan(phone, code.replace("-", ""))
+        assert phone.get("/s/answer/").status_code == 200
     assert AuditEntry.objects.filter(action="surveys.invitation.print").count() == 1
     # a lost slip: reissue (the old code stops working)
     old = code_for(survey, city.household)

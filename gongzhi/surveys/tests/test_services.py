@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import importlib
 import uuid
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 
+from gongzhi.core import audit
 from gongzhi.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from gongzhi.core.models import AuditEntry
 from gongzhi.orgs.models import Household
@@ -323,8 +325,59 @@ def test_answer_with_a_code_records_participation_and_an_anonymous_response(surv
         for a in Answer.objects.filter(response=response).select_related("question")
     )
     assert values == [(1, 4), (2, 3), (3, 0), (4, 0), (4, 2)]
+    # no audit entry for an answer by code (D14): the participation, day only, is the record
+    assert not AuditEntry.objects.filter(action="surveys.participate").exists()
+
+
+def test_only_staff_assisted_answers_are_audited_and_closing_records_the_tally(
+    survey, city, resident, community_staff
+):
+    code = code_for(survey, add_households(city.estate, 1)[0])
+    before = AuditEntry.objects.count()
+    services.submit_with_account(actor=resident, survey=survey, answers=answers(survey))
+    services.submit_with_code(code=code, answers=answers(survey))
+    assert AuditEntry.objects.count() == before  # nothing per answer
+    other = add_households(city.estate, 1, prefix="8")[0]
+    services.submit_assisted(
+        actor=community_staff, survey=survey, respondent_id=other.pk, answers=answers(survey)
+    )
     entry = AuditEntry.objects.get(action="surveys.participate")
-    assert entry.data == {"community": city.tongxia.pk, "channel": "code"} and entry.actor is None
+    assert entry.actor == community_staff
+    assert entry.data == {"community": city.tongxia.pk, "channel": "assisted"}  # not the household
+    services.close_survey(actor=community_staff, survey=survey)
+    tally = AuditEntry.objects.get(action="surveys.participation.tally")
+    today = timezone.localdate().isoformat()
+    assert tally.data == {
+        "total": 3,
+        "communities": {
+            str(city.tongxia.pk): {"account": {today: 1}, "assisted": {today: 1}, "code": {today: 1}}
+        },
+    }
+    assert audit.verify_chain()[1] is None
+
+
+def test_answers_are_refused_after_the_closing_date(survey, city, resident, community_staff):
+    today = timezone.localdate()
+    Survey.objects.filter(pk=survey.pk).update(closes_on=today - timedelta(days=1))
+    survey.refresh_from_db()
+    code = code_for(survey, city.household)
+    with pytest.raises(services.SurveyNotOpen) as exc:
+        services.submit_with_code(code=code, answers=answers(survey))
+    assert exc.value.status == 409 and "截止" in exc.value.message and "ended" in exc.value.message
+    with pytest.raises(services.SurveyNotOpen):
+        services.submit_with_account(actor=resident, survey=survey, answers=answers(survey))
+    with pytest.raises(services.SurveyNotOpen):
+        services.submit_assisted(
+            actor=community_staff, survey=survey, respondent_id=city.household.pk, answers=answers(survey)
+        )
+    assert (Participation.objects.count(), Response.objects.count()) == (0, 0)
+    assert services.past_deadline(survey) and not services.accepts_answers(survey)
+    # the closing day itself is included (local date)
+    Survey.objects.filter(pk=survey.pk).update(closes_on=today)
+    survey.refresh_from_db()
+    assert not services.past_deadline(survey) and services.accepts_answers(survey)
+    services.submit_with_code(code=code, answers=answers(survey))
+    assert Response.objects.count() == 1
 
 
 def test_one_response_per_household_whatever_the_channel(survey, city, resident, community_staff):
