@@ -95,6 +95,7 @@ def _row(r: queries.Row) -> dict[str, Any]:
         "total": r.total,
         "change": r.change,
         "values": r.values,
+        "margins": r.margins,
     }
 
 

@@ -13,19 +13,20 @@ evidence the panel sees. One function per computed indicator; `value_for` dispat
   (agreements.services.held_instalment_id, docs/decisions.md D11): only the settlement after the cycle's
   publication may pay it, so its date is not the department's doing. No instalment due (so no community's
   agreement to pay): no data (None);
-- survey: mean of the 1–5 scale answers of the linked survey in the community, as (mean − 1) / 4 × 100, with the
-  95 % margin of error; fewer than MIN_RESPONSES responses are suppressed (None);
+- survey: the survey app's satisfaction index of the linked survey's series in the community (survey_values, read
+  through gongzhi.surveys.queries.scores), as (mean − 1) / 4 × 100 with its 95 % margin; withheld (None) where the
+  survey's results withhold it (fewer than MIN_RESPONSES responses, or to stop subtraction);
 - rated: mean of the ratings given for the subject.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import math
+from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
 
-from django.db.models import Avg, Count, Exists, F, OuterRef, Q, Sum
+from django.db.models import Avg, Count, Exists, OuterRef, Q, Sum
 from django.utils import timezone
 
 from gongzhi.admissions.models import AdmittedTask, InformalTaskReport, Refusal
@@ -34,7 +35,8 @@ from gongzhi.agreements.services import held_instalment_id
 from gongzhi.evaluations.models import Cycle, Direction, Indicator, Rating, Source
 from gongzhi.evaluations.permissions import subtree_ids
 from gongzhi.orgs.models import Organization, Region
-from gongzhi.surveys.models import Answer, Question, Response
+from gongzhi.surveys import queries as survey_queries
+from gongzhi.surveys.models import Response, Survey
 
 MIN_RESPONSES = 5
 SETTLED_BY_EVALUATION = "evaluation:"  # the `ref` evaluations.services.settle_instalment settles with
@@ -185,31 +187,67 @@ def rated(indicator: Indicator, community: Region | None, department: Organizati
     return (round(float(mean), 2) if mean is not None else None), {"ratings": agg["n"], "late": agg["late"]}
 
 
+def survey_values(indicator: Indicator) -> dict[int, Value]:
+    """The linked survey's satisfaction index for every community, as the survey app scores it
+    (gongzhi.surveys.queries.scores, all communities at once: each respondent's mean over the 1–5 questions, the
+    95 % margin with Student's t and the finite-population correction, cells under 5 responses — and their
+    complements — withheld), over every version of the survey's series (a household answers a series once, so
+    the versions' respondents are distinct). One version with responses: its cells as they are. Several: each
+    community's cells are pooled (n, Σ and Σ² from each cell's n, mean and sd) and scored again with the same
+    rule (surveys.queries.score_cell); a community withheld in a version it has responses in stays withheld, so
+    the evaluation never shows what the survey's results page withholds. On the 0–100 scale: (mean − 1) × 25."""
+    survey = indicator.survey
+    if survey is None:
+        return {}
+    counts: dict[int, dict[int, int]] = defaultdict(dict)
+    for survey_id, community_id, n in (
+        Response.objects.filter(survey__series=survey.series)
+        .values("survey_id", "community_id")
+        .annotate(n=Count("id"))
+        .values_list("survey_id", "community_id", "n")
+    ):
+        counts[survey_id][community_id] = n
+    versions = list(Survey.objects.filter(series=survey.series, pk__in=list(counts)).order_by("version"))
+    tables = [(v, survey_queries.scores(v)) for v in versions]
+    out: dict[int, Value] = {}
+    communities = {cid for _v, t in tables for cid in t.communities}
+    for cid in communities:
+        cells = [(v, t.communities[cid]) for v, t in tables if counts[v.pk].get(cid)]
+        evidence: dict[str, Any] = {"survey": survey.pk, "versions": [v.pk for v, _c in cells]}
+        if not cells:
+            out[cid] = None, {**evidence, "responses": 0}
+            continue
+        if any(c.suppressed for _v, c in cells):
+            out[cid] = None, {**evidence, "suppressed": True}
+            continue
+        if len(cells) == 1:
+            cell = cells[0][1]
+        else:
+            n = sum(c.n or 0 for _v, c in cells)
+            total = sum((c.n or 0) * (c.mean or 0) for _v, c in cells)
+            total_sq = sum(
+                ((c.sd or 0) ** 2) * ((c.n or 0) - 1) + (c.n or 0) * (c.mean or 0) ** 2 for _v, c in cells
+            )
+            cell = survey_queries.score_cell(n, total, total_sq, cells[0][1].population)
+        if cell.suppressed or cell.score100 is None:
+            out[cid] = None, {**evidence, "suppressed": True}
+            continue
+        out[cid] = (
+            round(cell.score100, 2),
+            {
+                **evidence,
+                "responses": cell.n,
+                "margin": round(cell.margin100 or 0.0, 2),
+            },
+        )
+    return out
+
+
 def survey_satisfaction(indicator: Indicator, community: Region) -> Value:
+    """One community's value of a survey indicator (survey_values; a cycle's computation asks for all at once)."""
     if indicator.survey_id is None:
         return None, {"survey": None}
-    responses = Response.objects.filter(survey_id=indicator.survey_id, community=community).count()
-    if responses < MIN_RESPONSES:
-        return None, {"survey": indicator.survey_id, "responses": responses, "suppressed": True}
-    # Summed in the database (n, Σv, Σv²), not fetched: a city-wide survey has millions of answers.
-    agg = Answer.objects.filter(
-        question__survey_id=indicator.survey_id,
-        question__kind=Question.Kind.SCALE,
-        community=community,
-        value__isnull=False,
-    ).aggregate(n=Count("id"), s=Sum("value"), ss=Sum(F("value") * F("value")))
-    n = agg["n"]
-    if not n:
-        return None, {"survey": indicator.survey_id, "responses": responses, "answers": 0}
-    mean = agg["s"] / n
-    var = max(0.0, (agg["ss"] - n * mean * mean) / (n - 1)) if n > 1 else 0.0
-    margin = 1.96 * math.sqrt(var / n) / 4 * 100
-    return round((mean - 1) / 4 * 100, 2), {
-        "survey": indicator.survey_id,
-        "responses": responses,
-        "answers": n,
-        "margin": round(margin, 2),
-    }
+    return survey_values(indicator).get(community.pk, (None, {"survey": indicator.survey_id, "responses": 0}))
 
 
 def value_for(
@@ -218,14 +256,18 @@ def value_for(
     department: Organization | None,
     *,
     dealt: set[int] | None = None,
+    surveys: dict[int, dict[int, Value]] | None = None,
 ) -> Value:
-    """`dealt`: the cycle's dealt_departments, when the caller computes many departments (worked out per department
-    otherwise)."""
+    """`dealt`: the cycle's dealt_departments, and `surveys`: survey_values by indicator id, when the caller
+    computes many subjects (worked out per subject otherwise)."""
     if indicator.source == Source.RATED:
         return rated(indicator, community, department)
     if indicator.source == Source.SURVEY:
         if community is None:
             return None, {"not_applicable": True}
+        if surveys is not None and indicator.pk in surveys:
+            missing: Value = (None, {"survey": indicator.survey_id, "responses": 0})
+            return surveys[indicator.pk].get(community.pk, missing)
         return survey_satisfaction(indicator, community)
     fn = COMPUTED.get(indicator.key)
     if fn is None:

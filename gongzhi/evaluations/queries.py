@@ -44,8 +44,9 @@ class Row:
     ranked: bool = False  # see the module's docstring
     missing: list[str] = field(default_factory=list)  # names of the indicators without a value
     withheld: list[str] = field(default_factory=list)  # of those, surveys with too few responses
-    # filled by with_cells for pages: (indicator name, value, adjusted?) per column of the table, in order
-    cells: list[tuple[str, float | None, bool]] = field(default_factory=list)
+    margins: dict[str, float] = field(default_factory=dict)  # survey indicators: the 95 % margin (±, 0–100)
+    # filled by with_cells for pages: (indicator name, value, adjusted?, ± margin or None) per column, in order
+    cells: list[tuple[str, float | None, bool, float | None]] = field(default_factory=list)
 
     @property
     def change(self) -> float | None:
@@ -94,14 +95,15 @@ def _rows(cycle: Cycle, direction: str) -> list[Row]:
         row.values[key] = adjusted if adjusted is not None else value
         if adjusted is not None:
             row.adjusted.append(key)
-    # survey scores withheld for too few responses (and not adjusted): named on the row
-    withheld = set(
-        Score.objects.filter(
-            indicator__in=[i.pk for i in inds if i.source == Source.SURVEY],
-            adjusted__isnull=True,
-            evidence__suppressed=True,
-        ).values_list("indicator_id", f"{subject}_id")
-    )
+    # survey scores (not adjusted): withheld for too few responses (named on the row), or their ± margin
+    withheld: set[tuple[int, int]] = set()
+    for indicator_id, subject_id, suppressed, margin in Score.objects.filter(
+        indicator__in=[i.pk for i in inds if i.source == Source.SURVEY], adjusted__isnull=True
+    ).values_list("indicator_id", f"{subject}_id", "evidence__suppressed", "evidence__margin"):
+        if suppressed:
+            withheld.add((indicator_id, subject_id))
+        elif isinstance(margin, int | float) and subject_id in rows:
+            rows[subject_id].margins[keys[indicator_id]] = float(margin)
     people = {i.key for i in inds if i.source in (Source.RATED, Source.SURVEY)}
     all_weight = sum(weights.values())
     for row in rows.values():
@@ -122,7 +124,9 @@ def _rows(cycle: Cycle, direction: str) -> list[Row]:
 def with_cells(rows: list[Row], inds: list[Indicator]) -> list[Row]:
     """Each row's values in the order of the table's columns, so a template reads them without a look-up."""
     for row in rows:
-        row.cells = [(i.name, row.values.get(i.key), i.key in row.adjusted) for i in inds]
+        row.cells = [
+            (i.name, row.values.get(i.key), i.key in row.adjusted, row.margins.get(i.key)) for i in inds
+        ]
     return rows
 
 

@@ -88,6 +88,7 @@ class ResultRowOut(Schema):
     total: float | None
     change: float | None
     values: dict[str, float | None]
+    margins: dict[str, float]  # satisfaction surveys: the 95 % margin (±) of the value, 0–100 scale
 
 
 class ResultsOut(Schema):

@@ -255,11 +255,18 @@ def compute_scores(cycle: Cycle) -> tuple[int, int]:
     communities = list(communities_of(cycle))
     departments = list(departments_of(cycle))
     dealt = compute.dealt_departments(cycle, {d.pk for d in departments})
+    # each linked survey scored once for all communities (the survey app's scores())
+    surveys = {
+        i.pk: compute.survey_values(i)
+        for i in cycle.indicators.filter(direction=Direction.COMMUNITY, source=Source.SURVEY).select_related(
+            "survey"
+        )
+    }
     rows: list[Score] = []
     for indicator in cycle.indicators.all():
         if indicator.direction == Direction.COMMUNITY:
             for community in communities:
-                value, evidence = compute.value_for(indicator, community, None)
+                value, evidence = compute.value_for(indicator, community, None, surveys=surveys)
                 rows.append(Score(indicator=indicator, community=community, value=value, evidence=evidence))
         else:
             for department in departments:

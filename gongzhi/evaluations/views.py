@@ -277,7 +277,15 @@ def _review_rows(rows: list[queries.Row], inds: list[Indicator], subject_base: s
             "url": f"{subject_base}{r.subject_id}/",
             "name": r.name,
             "rank": r.rank if r.ranked else _("未参评(数据不足)"),
-            "cells": [(name, one_decimal(v) + (" *" if adjusted else "")) for name, v, adjusted in r.cells],
+            "cells": [
+                (
+                    name,
+                    one_decimal(v)
+                    + (f" ±{one_decimal(margin)}" if margin is not None else "")
+                    + (" *" if adjusted else ""),
+                )
+                for name, v, adjusted, margin in r.cells
+            ],
             "total": one_decimal(r.total),
         }
         for r in queries.with_cells(rows, inds)

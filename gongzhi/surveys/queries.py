@@ -1,10 +1,30 @@
 """Reads of the surveys: response rates per community, and results in aggregate only (security.md SV-3).
 
-Suppression: any cell counting fewer than MIN_CELL (5) responses is withheld (shown as "<5"), including zeros.
-Where the withheld cells of a partition could be worked out by subtraction (a single withheld option of a
-single-choice or 1–5 question whose total is shown; a single withheld community under a shown scope total), the
-next smallest cell is withheld too. A group (a community, or the whole scope) with fewer than 5 responses shows
-nothing but that fact.
+Suppression (`suppress_table`): every count a page, export or API shows belongs to a table per question: one row per
+community of the scope plus the scope's total row; one column per option or scale point plus the `answered` margin
+(each row's total; a text question has only that). Each row of a single-choice or 1–5 question adds up to its
+margin, and each column adds up to its total. Then:
+
+- any cell counting fewer than MIN_CELL (5) is withheld (shown as "<5"), zeros included; a community with fewer
+  than 5 responses, or withheld as the complement of one (`complementary` on responses per community under the
+  shown scope total), is withheld whole in every table; a row whose margin is withheld is withheld whole;
+- complementary suppression in two dimensions: in every row and every column whose total is shown, the withheld
+  cells must be none, or at least two counting 0 or at least 5 together; else the smallest shown cell of that line
+  is withheld too (a column with no shown cell left has its total withheld). Withholding for a column can leave a
+  single withheld cell in a row and the other way round, so it repeats until no line changes (each cell at most
+  once: fast for 400 communities). So no withheld cell, and no withheld group of fewer than 5, follows from one
+  row or one column by subtraction, across communities as well as within one. Community staff see the total row
+  and their own row: the rest of the scope, total minus a shown cell, is the sum of shown cells (each ≥ 5) and
+  withheld ones (0 or ≥ 5 together), so it is 0 or at least 5;
+- a 1–5 question also shows the mean and standard deviation (with n: Σx and Σx²), enough to solve up to three
+  withheld scale points of the same row; so a row of a 1–5 question whose withheld points count more than 0 shows
+  no distribution at all (its n and score stay);
+- scores() withholds a community's score exactly where the question's table withholds its `answered` cell (the
+  index: a one-column table of respondents per community), so that results, scores and the API agree.
+
+Not covered: combining several equations at once (e.g. a row and two columns) can narrow a withheld cell down
+to a range, and the response rates (participation, not answers; not suppressed) tell how many answered in a
+withheld community. A full linear-programming audit of every table is not run.
 
 Scores (docs/surveys.md): for a 1–5 question, the mean of the answers; for the survey's satisfaction index, the
 mean over respondents of each respondent's own mean over the survey's 1–5 questions. Each with its 95 % margin of
@@ -20,10 +40,10 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 
-from django.db.models import Count, ExpressionWrapper, F, IntegerField, Sum
+from django.db.models import Count, Sum
 
 from gongzhi.core.roles import OrgKind
 from gongzhi.orgs.models import Household, Organization, Region
@@ -116,7 +136,7 @@ class Sums:
 
 
 def complementary(counts: dict[int, int], *, total_shown: bool) -> set[int]:
-    """Keys of the cells to withhold in a partition: those under MIN_CELL; and while the total is shown, further
+    """Keys of the cells to withhold in one line on its own (responses per community): those under MIN_CELL; and while the total is shown, further
     cells, smallest first, until more than one is withheld and the withheld cells together count 0 or at least
     MIN_CELL (else a withheld cell, or a group of fewer than 5, would follow by subtraction)."""
     hidden = {k for k, v in counts.items() if v < MIN_CELL}
@@ -125,6 +145,98 @@ def complementary(counts: dict[int, int], *, total_shown: bool) -> set[int]:
         while rest and (len(hidden) == 1 or 0 < sum(counts[k] for k in hidden) < MIN_CELL):
             hidden.add(rest.pop(0)[1])
     return hidden
+
+
+Cell = tuple[Hashable, Hashable]
+
+
+def _needs_more(values: list[int], *, total_shown: bool) -> bool:
+    """Whether the withheld cells of one line (a row or a column) could be worked out by subtraction: with its
+    total shown, a single withheld cell, or withheld cells counting 1–4 together; with its total withheld, no
+    withheld member (the total is their sum)."""
+    if not total_shown:
+        return not values
+    return len(values) == 1 or 0 < sum(values) < MIN_CELL
+
+
+def suppress_table(
+    table: Mapping[Hashable, Mapping[Hashable, int]],
+    *,
+    total_row: Hashable,
+    margin: Hashable,
+    rows_add_up: bool,
+    solid_rows: bool = False,
+    hidden: Iterable[Cell] = (),
+) -> set[Cell]:
+    """Two-dimensional complementary suppression. `table[row][column]` holds counts, including the total row
+    (`total_row`: each column's sum over the other rows) and the margin column (`margin`: each row's total; the
+    other columns add up to it when `rows_add_up`, as the options of a single-choice or 1–5 question do; not for
+    multiple choice). Returns the (row, column) cells to withhold:
+
+    - every cell under MIN_CELL, and the cells in `hidden` (e.g. the rows of communities withheld as a whole);
+    - a row whose margin is withheld is withheld whole;
+    - then, until nothing changes, for every line (a row when `rows_add_up`, and every column) whose withheld
+      members could be worked out by subtraction from its total and its shown members (`_needs_more`), the
+      line's smallest shown member is withheld too; a column with no shown member left has its total withheld;
+    - with `solid_rows` (a 1–5 question, whose mean and standard deviation are shown next to its distribution: with
+      the row's count they are three more equations, enough to solve up to three withheld scale points), a row
+      whose withheld members count more than 0 together is withheld whole except its margin.
+
+    Withholding a cell for a column can leave a single withheld cell in its row (and the other way round); each
+    change puts the cell's row and column back on the work list, so the loop stops when no row and no column can
+    be solved on its own. Each cell is withheld at most once: at most rows × columns steps."""
+    rows = list(table)
+    columns: list[Hashable] = list(dict.fromkeys(c for r in rows for c in table[r]))
+    value = {(r, c): table[r].get(c, 0) for r in rows for c in columns}
+    members = [c for c in columns if c != margin]
+    inner = [r for r in rows if r != total_row]
+    out: set[Cell] = set()
+    todo: dict[tuple[str, Hashable], None] = {}  # lines to look at, in order (a dict: no line queued twice)
+
+    def hide(cell: Cell) -> None:
+        if cell in out:
+            return
+        out.add(cell)
+        r, c = cell
+        todo[("row", r)] = None
+        todo[("col", c)] = None
+        if c == margin:
+            for other in columns:
+                hide((r, other))
+
+    for cell, v in value.items():
+        if v < MIN_CELL:
+            hide(cell)
+    for cell in hidden:
+        if cell in value:
+            hide(cell)
+    todo.update(dict.fromkeys([*(("row", r) for r in rows), *(("col", c) for c in columns)]))
+    while todo:
+        kind, key = next(iter(todo))
+        del todo[(kind, key)]
+        if kind == "row":
+            if not rows_add_up or margin not in columns:
+                continue
+            line = [(key, c) for c in members]
+            total: Cell = (key, margin)
+        else:
+            if total_row not in table:
+                continue
+            line = [(r, key) for r in inner]
+            total = (total_row, key)
+        shown = total not in out
+        if kind == "row" and solid_rows and shown and sum(value[c] for c in line if c in out) > 0:
+            for c in line:
+                hide(c)
+            continue
+        if not _needs_more([value[c] for c in line if c in out], total_shown=shown):
+            continue
+        candidates = [c for c in line if c not in out]
+        if candidates:
+            hide(min(candidates, key=lambda c: value[c]))
+        else:
+            hide(total)
+    return out
 
 
 # --- Populations ----------------------------------------------------------------------------------------------
@@ -225,11 +337,75 @@ def response_rates(survey: Survey, *, communities: set[int] | None = None) -> Ra
 
 # --- Scores ---------------------------------------------------------------------------------------------------
 
+TOTAL = "total"  # the row of the whole scope in a suppression table
+ANSWERED = "answered"  # its margin column: how many answered the question (the index: how many have one)
+
 
 @dataclass(frozen=True)
 class ScoreTable:
     overall: ScoreCell
     communities: dict[int, ScoreCell]  # every community of the scope; suppressed cells included
+
+
+@dataclass(frozen=True)
+class _Groups:
+    """Responses per community of the scope, and the communities withheld whole (under 5, or their complement
+    under the scope's total)."""
+
+    responses: dict[int, int]
+    total: int
+    hidden: set[int]
+
+
+def _groups(survey: Survey, in_scope: Iterable[int]) -> _Groups:
+    found = dict(
+        Response.objects.filter(survey=survey)
+        .values("community_id")
+        .annotate(n=Count("id"))
+        .values_list("community_id", "n")
+    )
+    sizes = {cid: found.get(cid, 0) for cid in in_scope}
+    total = sum(sizes.values())
+    return _Groups(sizes, total, complementary(sizes, total_shown=total >= MIN_CELL))
+
+
+def _values(q: Question) -> list[int]:
+    if q.is_scale:
+        return list(range(Question.SCALE_MIN, Question.SCALE_MAX + 1))
+    if q.is_text:
+        return []
+    return list(range(len(q.options)))
+
+
+def _question_table(
+    q: Question,
+    per_value: Mapping[int, Mapping[int | None, int]],
+    answered: Mapping[int, int],
+    community_ids: list[int],
+    groups: _Groups,
+) -> tuple[dict[Hashable, dict[Hashable, int]], set[Cell]]:
+    """One question's table (communities × options or scale points, with the `ANSWERED` margin and the `TOTAL`
+    row) and its withheld cells. The same for the results page, the API and scores(), so that no two outputs can
+    be subtracted from each other."""
+    values = _values(q)
+    table: dict[Hashable, dict[Hashable, int]] = {}
+    for cid in community_ids:
+        mine = per_value.get(cid, {})
+        table[cid] = {**{v: mine.get(v, 0) for v in values}, ANSWERED: answered.get(cid, 0)}
+    table[TOTAL] = {c: sum(table[cid][c] for cid in community_ids) for c in [*values, ANSWERED]}
+    withheld: set[Cell] = {(cid, ANSWERED) for cid in groups.hidden}
+    if groups.total < MIN_CELL:
+        withheld.add((TOTAL, ANSWERED))
+    partition = q.kind in (Question.Kind.SINGLE, Question.Kind.SCALE)
+    hidden = suppress_table(
+        table,
+        total_row=TOTAL,
+        margin=ANSWERED,
+        rows_add_up=partition,
+        solid_rows=q.is_scale,
+        hidden=withheld,
+    )
+    return table, hidden
 
 
 def _question(survey: Survey, question: Question | str | int | None) -> Question | None:
@@ -245,19 +421,16 @@ def _question(survey: Survey, question: Question | str | int | None) -> Question
     return found
 
 
-def _sums(survey: Survey, question: Question | None) -> dict[int, Sums]:
+def _scale_sums(per_value: Mapping[int | None, int]) -> Sums:
+    n = sum(v for k, v in per_value.items() if k is not None)
+    total = sum(k * v for k, v in per_value.items() if k is not None)
+    total_sq = sum(k * k * v for k, v in per_value.items() if k is not None)
+    return Sums(n, float(total), float(total_sq))
+
+
+def _index_sums(survey: Survey) -> dict[int, Sums]:
+    """The satisfaction index: each respondent's mean over the 1–5 questions, then the mean of those."""
     sums: dict[int, Sums] = defaultdict(Sums)
-    if question is not None:
-        square = ExpressionWrapper(F("value") * F("value"), output_field=IntegerField())
-        for community_id, n, total, total_sq in (
-            Answer.objects.filter(question=question)
-            .values("community_id")
-            .annotate(n=Count("id"), t=Sum("value"), q=Sum(square))
-            .values_list("community_id", "n", "t", "q")
-        ):
-            sums[community_id] = Sums(n, float(total or 0), float(total_sq or 0))
-        return sums
-    # The satisfaction index: each respondent's mean over the 1–5 questions, then the mean of those.
     per_response = (
         Answer.objects.filter(response__survey=survey, question__kind=Question.Kind.SCALE)
         .values("response_id", "community_id")
@@ -275,29 +448,45 @@ def _sums(survey: Survey, question: Question | None) -> dict[int, Sums]:
 
 def scores(survey: Survey, question: Question | str | int | None = None) -> ScoreTable:
     """Scores of one 1–5 question (a Question, its id or its key) or, with question=None, the satisfaction index,
-    for the whole scope and for each of its communities, with cells under 5 (and their complements) withheld.
-    Raises LookupError for a question that is not a 1–5 question of this survey."""
+    for the whole scope and for each of its communities, withheld as the results page withholds the question's
+    `answered` cells (the index: a one-column table of respondents per community). Raises LookupError for a
+    question that is not a 1–5 question of this survey."""
     q = _question(survey, question)
     in_scope = sorted(community_ids_in(survey.scope))
     pops = populations(survey, in_scope)
-    sums = _sums(survey, q)
+    groups = _groups(survey, in_scope)
+    sums: dict[int, Sums]
+    if q is not None:
+        per_value: dict[int, dict[int | None, int]] = defaultdict(dict)
+        for community_id, value, n in (
+            Answer.objects.filter(question=q)
+            .values("community_id", "value")
+            .annotate(n=Count("id"))
+            .values_list("community_id", "value", "n")
+        ):
+            per_value[community_id][value] = n
+        sums = {cid: _scale_sums(per_value.get(cid, {})) for cid in in_scope}
+        _table, hidden = _question_table(q, per_value, {c: s.n for c, s in sums.items()}, in_scope, groups)
+    else:
+        found = _index_sums(survey)
+        sums = {cid: found.get(cid, Sums()) for cid in in_scope}
+        table: dict[Hashable, dict[Hashable, int]] = {cid: {ANSWERED: sums[cid].n} for cid in in_scope}
+        table[TOTAL] = {ANSWERED: sum(s.n for s in sums.values())}
+        withheld: set[Cell] = {(cid, ANSWERED) for cid in groups.hidden}
+        if groups.total < MIN_CELL:
+            withheld.add((TOTAL, ANSWERED))
+        hidden = suppress_table(table, total_row=TOTAL, margin=ANSWERED, rows_add_up=False, hidden=withheld)
     overall = Sums()
     for cell in sums.values():
         overall.add(cell)
-    overall_cell = score_cell(overall.n, overall.total, overall.total_sq, sum(pops.values()) or None)
-    # Which communities to withhold is decided on their response counts, as on the results page, so that the
-    # two cannot be subtracted from each other.
-    responses = dict(
-        Response.objects.filter(survey=survey)
-        .values("community_id")
-        .annotate(n=Count("id"))
-        .values_list("community_id", "n")
+    overall_cell = (
+        SUPPRESSED
+        if (TOTAL, ANSWERED) in hidden
+        else score_cell(overall.n, overall.total, overall.total_sq, sum(pops.values()) or None)
     )
-    counts = {cid: responses.get(cid, 0) for cid in in_scope}
-    hidden = complementary(counts, total_shown=not overall_cell.suppressed)
     communities = {
         cid: SUPPRESSED
-        if cid in hidden
+        if (cid, ANSWERED) in hidden
         else score_cell(sums[cid].n, sums[cid].total, sums[cid].total_sq, pops.get(cid) or None)
         for cid in in_scope
     }
@@ -323,7 +512,7 @@ class QuestionResult:
     answered: int | None  # None: withheld
     options: list[OptionCell] = field(default_factory=list)  # choices, or the 1–5 distribution
     score: ScoreCell | None = None
-    texts: int = 0  # how many text answers (the texts themselves: comments())
+    texts: int = 0  # how many text answers, when shown (the texts themselves: comments())
 
 
 @dataclass(frozen=True)
@@ -331,6 +520,7 @@ class GroupResults:
     label: str
     responses: int | None  # None: fewer than 5, nothing shown
     questions: list[QuestionResult]
+    community_id: int | None = None  # None: the whole scope
 
 
 @dataclass(frozen=True)
@@ -344,126 +534,103 @@ class SurveyResults:
 
 def _group(
     label: str,
+    row: Hashable,
     questions: list[Question],
-    responses: int,
-    counts: dict[int, dict[int | None, int]],
-    sums: dict[int, Sums],
+    responses: int | None,
+    tables: Mapping[int, tuple[dict[Hashable, dict[Hashable, int]], set[Cell]]],
+    scale_sums: Mapping[int, Mapping[Hashable, Sums]],
     population: int | None,
 ) -> GroupResults:
-    if responses < MIN_CELL:
-        return GroupResults(label, None, [])
+    community_id = row if isinstance(row, int) else None
+    if responses is None:
+        return GroupResults(label, None, [], community_id)
     out: list[QuestionResult] = []
     for q in questions:
-        per_value = counts.get(q.pk, {})
-        if q.is_text:
-            texts = per_value.get(None, 0)
-            out.append(QuestionResult(q, texts if texts >= MIN_CELL else None, texts=texts))
-            continue
-        if q.is_scale:
-            labels = [str(v) for v in range(Question.SCALE_MIN, Question.SCALE_MAX + 1)]
-            values = list(range(Question.SCALE_MIN, Question.SCALE_MAX + 1))
-            answered = sum(per_value.get(v, 0) for v in values)
-        else:
-            labels = list(q.options)
-            values = list(range(len(q.options)))
-            answered = sums[q.pk].n if q.pk in sums else 0
-        if answered < MIN_CELL:
+        table, hidden = tables[q.pk]
+        if (row, ANSWERED) in hidden:
             out.append(QuestionResult(q, None))
             continue
-        cells = {v: per_value.get(v, 0) for v in values}
-        partition = q.kind in (Question.Kind.SINGLE, Question.Kind.SCALE)
-        hidden = (
-            complementary(cells, total_shown=True)
-            if partition
-            else {k for k, v in cells.items() if v < MIN_CELL}
-        )
+        answered = table[row][ANSWERED]
+        if q.is_text:
+            out.append(QuestionResult(q, answered, texts=answered))
+            continue
+        labels = [str(v) for v in _values(q)] if q.is_scale else list(q.options)
         options = [
-            OptionCell(lbl, None if v in hidden else cells[v]) for lbl, v in zip(labels, values, strict=True)
+            OptionCell(lbl, None if (row, v) in hidden else table[row][v])
+            for lbl, v in zip(labels, _values(q), strict=True)
         ]
         score = None
         if q.is_scale:
-            s = sums.get(q.pk, Sums())
+            s = scale_sums.get(q.pk, {}).get(row, Sums())
             score = score_cell(s.n, s.total, s.total_sq, population)
         out.append(QuestionResult(q, answered, options, score))
-    return GroupResults(label, responses, out)
+    return GroupResults(label, responses, out, community_id)
 
 
 def results(survey: Survey, *, communities: set[int] | None = None) -> SurveyResults:
-    """Everything a results page shows, for the whole scope and for each visible community (None: all)."""
+    """Everything a results page shows, for the whole scope and for each visible community (None: all). The
+    suppression is worked out on every community of the scope, then the rows are limited to the visible ones."""
     questions = list(survey.questions.order_by("position"))
     in_scope = community_ids_in(survey.scope)
     regions = {r.pk: r for r in Region.objects.filter(pk__in=in_scope)}
+    ordered = sorted(in_scope, key=lambda c: regions[c].code)
     pops = populations(survey, in_scope)
-    responses = dict(
-        Response.objects.filter(survey=survey)
-        .values("community_id")
-        .annotate(n=Count("id"))
-        .values_list("community_id", "n")
-    )
-    # counts[community][question][value]: answers per option or scale point (value None: a text answer)
-    counts: dict[int, dict[int, dict[int | None, int]]] = defaultdict(lambda: defaultdict(dict))
-    answered: dict[int, dict[int, Sums]] = defaultdict(dict)  # respondents per choice question (distinct)
+    groups = _groups(survey, in_scope)
+    # per_value[question][community][value]: answers per option or scale point (value None: a text answer)
+    per_value: dict[int, dict[int, dict[int | None, int]]] = defaultdict(lambda: defaultdict(dict))
     for community_id, qid, value, n in (
         Answer.objects.filter(question__survey=survey)
         .values("community_id", "question_id", "value")
         .annotate(n=Count("id"))
         .values_list("community_id", "question_id", "value", "n")
     ):
-        counts[community_id][qid][value] = n
+        per_value[qid][community_id][value] = n
+    # answered[question][community]: respondents (a multiple-choice answer is one row per option ticked)
+    answered: dict[int, dict[int, int]] = defaultdict(dict)
     for community_id, qid, n in (
         Answer.objects.filter(question__survey=survey, question__kind__in=Question.CHOICE_KINDS)
         .values("community_id", "question_id")
         .annotate(n=Count("response_id", distinct=True))
         .values_list("community_id", "question_id", "n")
     ):
-        answered[community_id][qid] = Sums(n)
+        answered[qid][community_id] = n
+    scale_sums: dict[int, dict[Hashable, Sums]] = {}
     for q in questions:
         if q.is_scale:
-            for community_id, per_value in ((c, counts[c].get(q.pk, {})) for c in list(counts)):
-                n = sum(v for k, v in per_value.items() if k is not None)
-                total = sum(k * v for k, v in per_value.items() if k is not None)
-                total_sq = sum(k * k * v for k, v in per_value.items() if k is not None)
-                answered[community_id][q.pk] = Sums(n, float(total), float(total_sq))
-
-    # The whole scope: sums over communities.
-    all_counts: dict[int, dict[int | None, int]] = defaultdict(lambda: defaultdict(int))
-    all_sums: dict[int, Sums] = defaultdict(Sums)
-    for per_q in counts.values():
-        for qid, per_value in per_q.items():
-            for value, n in per_value.items():
-                all_counts[qid][value] += n
-    for per_q_sums in answered.values():
-        for qid, s in per_q_sums.items():
-            all_sums[qid].add(s)
-    total_responses = sum(responses.values())
+            mine: dict[Hashable, Sums] = {cid: _scale_sums(per_value[q.pk].get(cid, {})) for cid in ordered}
+            answered[q.pk] = {cid: mine[cid].n for cid in ordered}
+            total = Sums()
+            for s in mine.values():
+                total.add(s)
+            scale_sums[q.pk] = {**mine, TOTAL: total}
+        elif q.is_text:
+            answered[q.pk] = {cid: per_value[q.pk].get(cid, {}).get(None, 0) for cid in ordered}
+    tables = {q.pk: _question_table(q, per_value[q.pk], answered[q.pk], ordered, groups) for q in questions}
     overall = _group(
-        survey.scope.name, questions, total_responses, all_counts, all_sums, sum(pops.values()) or None
+        survey.scope.name,
+        TOTAL,
+        questions,
+        groups.total if groups.total >= MIN_CELL else None,
+        tables,
+        scale_sums,
+        sum(pops.values()) or None,
     )
-
-    # Communities: whole groups under 5 withheld, with their complement under the shown total.
-    group_sizes = {cid: responses.get(cid, 0) for cid in in_scope}
-    hidden = complementary(group_sizes, total_shown=overall.responses is not None)
-    shown_ids = sorted(
-        in_scope if communities is None else in_scope & communities, key=lambda c: regions[c].code
-    )
-    groups = []
-    for cid in shown_ids:
-        if cid in hidden:
-            groups.append(GroupResults(regions[cid].name, None, []))
-        else:
-            groups.append(
-                _group(
-                    regions[cid].name,
-                    questions,
-                    group_sizes[cid],
-                    counts[cid],
-                    answered[cid],
-                    pops.get(cid) or None,
-                )
-            )
+    shown_ids = [cid for cid in ordered if communities is None or cid in communities]
+    rows = [
+        _group(
+            regions[cid].name,
+            cid,
+            questions,
+            None if cid in groups.hidden else groups.responses[cid],
+            tables,
+            scale_sums,
+            pops.get(cid) or None,
+        )
+        for cid in shown_ids
+    ]
     index = scores(survey) if any(q.is_scale for q in questions) else None
     index_rows = [(regions[cid], index.communities[cid]) for cid in shown_ids] if index is not None else []
-    return SurveyResults(survey, overall, groups, index, index_rows)
+    return SurveyResults(survey, overall, rows, index, index_rows)
 
 
 # --- Free-text answers (managers only) ------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from gongzhi.evaluations import compute, queries, services
 from gongzhi.evaluations.models import Cycle, Direction, Score
 from gongzhi.evaluations.tests.helpers import com, dep, make_cycle
 from gongzhi.funds.models import Account, Transfer
+from gongzhi.surveys import queries as survey_queries
 from gongzhi.surveys.models import Answer, Question, Response, Survey
 
 pytestmark = pytest.mark.django_db
@@ -189,7 +190,7 @@ def _answer(city: Any, survey: Survey, question: Question, community: Any, value
     Answer.objects.create(response=response, question=question, community=community, value=value)
 
 
-def test_survey_satisfaction_with_suppression(city, approval_officer):
+def test_survey_satisfaction_is_the_survey_apps_score(city, approval_officer, panel_member):
     cycle = make_cycle(city, approval_officer)
     survey, question = _survey(city, approval_officer)
     services.link_survey(actor=approval_officer, indicator=com(cycle, "residents"), survey=survey)
@@ -199,13 +200,61 @@ def test_survey_satisfaction_with_suppression(city, approval_officer):
         _answer(city, survey, question, city.shizishan, v)
     indicator = com(cycle, "residents")
     indicator.refresh_from_db()
+    # 狮子山 has 4 responses: withheld, and so (to stop subtraction from the scope's total) is 铜霞, exactly as
+    # the survey's own results withhold them
+    table = survey_queries.scores(survey)
+    assert table.communities[city.shizishan.pk].suppressed and table.communities[city.tongxia.pk].suppressed
+    for community in (city.tongxia, city.shizishan):
+        value, evidence = compute.survey_satisfaction(indicator, community)
+        assert value is None and evidence["suppressed"] is True and "responses" not in evidence
+    _answer(city, survey, question, city.shizishan, 1)
+    cell = survey_queries.scores(survey).communities[city.tongxia.pk]
     value, evidence = compute.survey_satisfaction(indicator, city.tongxia)
-    assert value == 75  # mean 4 → (4 − 1) / 4 × 100
-    assert evidence["responses"] == 5 and evidence["margin"] > 0
-    # summed in the database: sample variance 1.5 → 1.96 × √(1.5 / 5) / 4 × 100
-    assert evidence["answers"] == 5 and evidence["margin"] == 26.84
-    value, evidence = compute.survey_satisfaction(indicator, city.shizishan)
-    assert value is None and evidence["suppressed"] is True
+    assert value == 75 == round(cell.score100 or 0, 2)  # each respondent's mean 4 → (4 − 1) / 4 × 100
+    # Student's t with 4 degrees of freedom (and the finite-population correction), not 1.96
+    assert evidence["responses"] == 5 and evidence["margin"] == round(cell.margin100 or 0, 2) > 26.84
+    assert compute.survey_values(indicator)[city.shizishan.pk][0] == 80  # mean 4.2
+    # the published results show the score with its ± margin (page and API)
+    for to, actor in (
+        ("open", approval_officer),
+        ("reviewing", approval_officer),
+        ("signed_off", panel_member),
+    ):
+        services.move_cycle(actor=actor, cycle=cycle, to=to)
+    services.move_cycle(actor=approval_officer, cycle=cycle, to="published")
+    text = Client().get(f"/evaluations/results/{cycle.pk}/").content.decode()
+    assert f"75.0 <small>±{evidence['margin']:.1f}</small>" in text
+    api = Client().get(f"/api/evaluations/results/{cycle.pk}").json()
+    tongxia = next(r for r in api["communities"] if r["name"] == "铜霞社区")
+    assert tongxia["values"]["residents"] == 75 and tongxia["margins"]["residents"] == evidence["margin"]
+
+
+def test_survey_satisfaction_reads_every_version_of_the_series(city, approval_officer):
+    cycle = make_cycle(city, approval_officer)
+    survey, question = _survey(city, approval_officer)
+    services.link_survey(actor=approval_officer, indicator=com(cycle, "residents"), survey=survey)
+    newer = Survey.objects.create(
+        title="满意度(修订)",
+        scope=city.city,
+        owner=city.office,
+        purpose=Survey.Purpose.SATISFACTION,
+        created_by=approval_officer,
+        series=survey.series,
+        version=2,
+    )
+    newer_q = Question.objects.create(survey=newer, position=1, kind=Question.Kind.SCALE, text="满意吗")
+    for community in (city.tongxia, city.shizishan):
+        for v in (5, 5, 5, 5, 5):
+            _answer(city, survey, question, community, v)
+        for v in (1, 1, 1, 1, 1):  # the newer version's respondents are other households
+            _answer(city, newer, newer_q, community, v)
+    indicator = com(cycle, "residents")
+    indicator.refresh_from_db()
+    value, evidence = compute.survey_satisfaction(indicator, city.tongxia)
+    assert value == 50 and evidence["responses"] == 10  # mean 3 over both versions
+    assert evidence["versions"] == [survey.pk, newer.pk]
+    v1 = survey_queries.scores(survey).communities[city.tongxia.pk]
+    assert v1.score100 == 100  # the linked version alone would have said 100
 
 
 def test_totals_ranks_settlement_and_change(city, approval_officer, dept_clerk, panel_member, monkeypatch):
