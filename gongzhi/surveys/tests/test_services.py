@@ -508,3 +508,13 @@ def test_unit_surveys_take_units_not_households(city, community_staff):
     with pytest.raises(services.AlreadyAnswered):
         services.submit_with_code(code=slips[0].code, answers={q: 1})
     assert Participation.objects.get().kind == "units"
+
+
+def test_a_version_replaced_by_a_new_one_gets_its_tally_too(survey, city, community_staff):
+    services.submit_with_code(code=code_for(survey, city.household), answers=answers(survey))
+    copy = services.new_version(actor=community_staff, survey=survey)
+    services.open_survey(actor=community_staff, survey=copy)
+    tally = AuditEntry.objects.get(action="surveys.participation.tally")
+    assert tally.target_id == str(survey.pk) and tally.data["total"] == 1
+    assert not AuditEntry.objects.filter(action="surveys.participate").exists()
+    assert audit.verify_chain()[1] is None
