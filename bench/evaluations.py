@@ -18,10 +18,10 @@ What is measured (one satisfaction survey over the whole city, 4 scale questions
    of as many rows (same columns and indexes, random 128-bit hex instead of HMACs) into a scratch table, as many
    rows a transaction.
 2. Responses. The real path, `surveys.services.submit_with_code` (code look-up, answer check, participation,
-   response, answers and audit entry in one transaction), is timed on a sample of households single-threaded and
+   response and answers in one transaction; no audit entry since D14), is timed on a sample of households single-threaded and
    with several threads, each thread with its own SQLite connection. Every other household's response is then
    written by a bulk path that writes exactly the rows the service writes (Participation, Response, one Answer
-   per scale answer, one chained audit entry per response), a batch of 50,000 responses a transaction. Baseline:
+   per answer), a batch of 50,000 responses a transaction. Baseline:
    the smallest write transaction (BEGIN IMMEDIATE; one-row INSERT; COMMIT) per second, same threads.
 3. Computing the whole cycle: `evaluations.services.move_cycle(... to=reviewing)`, which computes every
    indicator of every community and department and stores the scores. The cycle has the residents' survey
@@ -441,15 +441,14 @@ def _insert(model: Any, columns: list[str], rows: list[tuple[Any, ...]]) -> None
 
 def _bulk_responses(ctx: dict[str, Any], skip: set[str]) -> tuple[int, float]:
     """Every other household's response, writing exactly the rows surveys.services._record writes for a code
-    submission: a Participation, a Response, an Answer per answered question (the 4 scale answers, and the text
-    when there is one) and a chained audit entry, with the same values in the same database form (each field's
-    get_db_prep_save, worked out once for the values that do not change). Raw executemany, 50,000 responses a
-    transaction: building 7 model instances per response through the ORM would cost more than writing them."""
+    submission: a Participation, a Response and an Answer per answered question (the 4 scale answers, and the text
+    when there is one), with the same values in the same database form (each field's get_db_prep_save, worked out
+    once for the values that do not change); no audit entry, as for a code submission (D14). Raw executemany,
+    50,000 responses a transaction: building 6 model instances per response through the ORM would cost more than
+    writing them."""
     from django.db import connection, transaction
     from django.utils import timezone
 
-    from gongzhi.core import audit, crypto
-    from gongzhi.core.models import AuditEntry, AuditHead
     from gongzhi.surveys.models import Answer, Invitation, Participation, Response
 
     def db(model: Any, name: str, value: Any) -> Any:
@@ -468,104 +467,44 @@ def _bulk_responses(ctx: dict[str, Any], skip: set[str]) -> tuple[int, float]:
     series_db = db(Participation, "series", survey.series)
     on_db = db(Participation, "on", timezone.localdate())
     channel = Participation.Channel.CODE
-    target_type, target_id, target_label = survey._meta.label_lower, str(survey.pk), str(survey)[:200]
-    data_db: dict[int, Any] = {}
     start = time.perf_counter()
     for lo in range(0, len(todo), BULK_BATCH):
+        parts: list[tuple[Any, ...]] = []
+        responses: list[tuple[Any, ...]] = []
+        answers: list[tuple[Any, ...]] = []
+        for key, cid in todo[lo : lo + BULK_BATCH]:
+            parts.append(
+                (
+                    uuid.uuid4().hex,
+                    series_db,
+                    survey.pk,
+                    survey.respondents,
+                    key,
+                    cid,
+                    channel,
+                    None,
+                    "",
+                    on_db,
+                )
+            )
+            response_id = uuid.uuid4().hex
+            responses.append((response_id, survey.pk, cid))
+            a = _answers(rng, _lean(cid))
+            answers.extend(
+                (uuid.uuid4().hex, response_id, q.pk, cid, v, "")
+                for q, v in zip(questions[:4], a["scale"], strict=True)
+            )
+            if a["text"]:
+                answers.append((uuid.uuid4().hex, response_id, questions[4].pk, cid, None, a["text"]))
         with transaction.atomic():
-            head, _ = AuditHead.objects.select_for_update().get_or_create(id=1)
-            seq, prev = head.seq, head.hash
-            parts: list[tuple[Any, ...]] = []
-            responses: list[tuple[Any, ...]] = []
-            answers: list[tuple[Any, ...]] = []
-            entries: list[tuple[Any, ...]] = []
-            for key, cid in todo[lo : lo + BULK_BATCH]:
-                parts.append(
-                    (
-                        uuid.uuid4().hex,
-                        series_db,
-                        survey.pk,
-                        survey.respondents,
-                        key,
-                        cid,
-                        channel,
-                        None,
-                        "",
-                        on_db,
-                    )
-                )
-                response_id = uuid.uuid4().hex
-                responses.append((response_id, survey.pk, cid))
-                a = _answers(rng, _lean(cid))
-                answers.extend(
-                    (uuid.uuid4().hex, response_id, q.pk, cid, v, "")
-                    for q, v in zip(questions[:4], a["scale"], strict=True)
-                )
-                if a["text"]:
-                    answers.append((uuid.uuid4().hex, response_id, questions[4].pk, cid, None, a["text"]))
-                seq += 1
-                data = audit._normalize({"community": cid, "channel": channel})
-                entry = AuditEntry(
-                    seq=seq,
-                    at=timezone.now(),
-                    actor=None,
-                    actor_label="",
-                    action="surveys.participate",
-                    target_type=target_type,
-                    target_id=target_id,
-                    target_label=target_label,
-                    data=data,
-                    ip=None,
-                    result="ok",
-                    prev_hash=prev,
-                )
-                entry.hash = crypto.mac("audit", audit._canonical(entry))
-                prev = entry.hash
-                if cid not in data_db:
-                    data_db[cid] = db(AuditEntry, "data", data)
-                entries.append(
-                    (seq, db(AuditEntry, "at", entry.at), None, "", entry.action, target_type, target_id,
-                     target_label, data_db[cid], None, "ok", entry.prev_hash, entry.hash)
-                )  # fmt: skip
             _insert(
                 Participation,
-                [
-                    "id",
-                    "series",
-                    "survey",
-                    "kind",
-                    "respondent_key",
-                    "community",
-                    "channel",
-                    "entered_by",
-                    "retry_hash",
-                    "on",
-                ],
+                ["id", "series", "survey", "kind", "respondent_key", "community", "channel", "entered_by",
+                 "retry_hash", "on"],
                 parts,
-            )
+            )  # fmt: skip
             _insert(Response, ["id", "survey", "community"], responses)
             _insert(Answer, ["id", "response", "question", "community", "value", "text"], answers)
-            _insert(
-                AuditEntry,
-                [
-                    "seq",
-                    "at",
-                    "actor",
-                    "actor_label",
-                    "action",
-                    "target_type",
-                    "target_id",
-                    "target_label",
-                    "data",
-                    "ip",
-                    "result",
-                    "prev_hash",
-                    "hash",
-                ],
-                entries,
-            )
-            head.seq, head.hash = seq, prev
-            head.save(update_fields=["seq", "hash"])
     return len(todo), time.perf_counter() - start
 
 
