@@ -590,7 +590,9 @@ def invitations(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "survey": survey,
         "form": form,
-        "print_form": CommunityForm(communities=printable) if printable.exists() else None,
+        "print_form": CommunityForm(communities=printable, auto_id="id_print_%s")
+        if printable.exists()
+        else None,
         "rates": queries.response_rates(survey, communities=permissions.visible_communities(user, survey)),
     }
     return render(request, "surveys/invitations.html", context, status=status)

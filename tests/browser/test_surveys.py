@@ -152,18 +152,13 @@ def test_community_staff_see_response_rates_on_a_phone(
     assert_all_labelled(page)
 
     # The invitations page (issue codes, print the community's slips, the same rates): fits, and its print
-    # button is reachable with Tab. Its labels: see the xfail test below.
+    # button is reachable with Tab. Its labels: the test below.
     page.goto(f"/surveys/{demo_survey['pk']}/invitations/")
     assert "铜霞社区" in page.locator("main table.rates").inner_text()
     assert_fits_phone(page)
     tab_to(page, _is_submit("打印本社区邀请单"), "the print button")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="/surveys/<pk>/invitations/ renders the issue form and the print form with the same id "
-    "(id_community): the print form's <select> has no label of its own",
-)
 def test_community_invitations_page_labels_every_control(
     page: Page, demo_server: DemoServer, demo_survey: dict[str, Any]
 ) -> None:

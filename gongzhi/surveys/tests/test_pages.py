@@ -436,7 +436,10 @@ def test_index_is_refused_to_residents(resident):
 def test_staff_issue_and_print_slips_with_qr_codes(survey, community_staff, city):
     add_households(city.estate, 3)
     client = login(community_staff)
-    assert client.get(f"/surveys/{survey.pk}/invitations/").status_code == 200
+    html = client.get(f"/surveys/{survey.pk}/invitations/").content.decode()
+    # the issue form and the print form each have their own labelled community field (ids must not clash)
+    for field_id in ("id_community", "id_print_community"):
+        assert html.count(f'id="{field_id}"') == 1 and f'for="{field_id}"' in html
     assert (
         client.post(f"/surveys/{survey.pk}/invitations/", {"community": city.tongxia.pk}).status_code == 302
     )
