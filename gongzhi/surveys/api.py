@@ -469,12 +469,11 @@ def survey_results(request: HttpRequest, pk: int = object_id()) -> ResultsOut:
     names = dict(
         Region.objects.filter(pk__in=permissions.community_ids_in(survey.scope)).values_list("pk", "name")
     )
-    ids_by_name = {name: cid for cid, name in names.items()}
     return ResultsOut(
         survey_id=survey.pk,
         min_cell=queries.MIN_CELL,
         overall=_group(res.overall, None),
-        communities=[_group(g, ids_by_name.get(g.label)) for g in res.communities],
+        communities=[_group(g, g.community_id) for g in res.communities],
         index=_scores(res.index, names, visible, None) if res.index is not None else None,
     )
 
