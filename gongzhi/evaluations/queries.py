@@ -25,6 +25,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from gongzhi.agreements.models import Agreement, Instalment
+from gongzhi.evaluations.compute import period
 from gongzhi.evaluations.models import Cycle, Direction, Indicator, Score, Source
 from gongzhi.web import charts
 
@@ -65,12 +66,17 @@ def weighted_total(values: dict[str, float | None], weights: dict[str, int]) -> 
 
 
 def previous_cycle(cycle: Cycle) -> Cycle | None:
+    """The published cycle of the same scope whose period ended last before this one's starts (by the period's
+    dates, not the period's name: a full year's previous cycle is last year's, never the same year's second half);
+    of two that end on the same day (last year's full year and second half), the one of the same kind of period."""
+    start, _end = period(cycle)
     earlier = [
-        c
+        (period(c), c)
         for c in Cycle.objects.filter(scope=cycle.scope, status=Cycle.Status.PUBLISHED).exclude(pk=cycle.pk)
-        if (c.year, c.period) < (cycle.year, cycle.period)
     ]
-    return max(earlier, key=lambda c: (c.year, c.period), default=None)
+    before = [(dates, c) for dates, c in earlier if dates[1] < start]
+    best = max(before, key=lambda dc: (dc[0][1], dc[1].period == cycle.period, dc[0][0]), default=None)
+    return best[1] if best else None
 
 
 def indicators(cycle: Cycle, direction: str) -> list[Indicator]:

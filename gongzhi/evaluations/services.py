@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from gongzhi.admissions.models import AdmittedTask
 from gongzhi.agreements import permissions as agreement_permissions
@@ -23,6 +24,8 @@ from gongzhi.core.roles import OrgKind
 from gongzhi.evaluations import compute, permissions, queries
 from gongzhi.evaluations.models import Cycle, Direction, Indicator, Rating, Score, Source
 from gongzhi.orgs.models import Membership, Organization, Region
+from gongzhi.surveys import permissions as survey_permissions
+from gongzhi.surveys import services as survey_services
 from gongzhi.surveys.models import Survey
 
 
@@ -102,6 +105,30 @@ def departments_to_rate(actor: User, cycle: Cycle) -> QuerySet[Organization]:
 # --- set-up ------------------------------------------------------------------------------------------------
 
 
+def ratings_due_problem(ratings_due: Any, *, year: int, period: str) -> None:
+    """The rating deadline must fall in the second half of the period or within RATINGS_DUE_MAX_DAYS after its end:
+    ratings judge the period's work, so a deadline before the period is half over (or a year after it) is a
+    typing error. Raises ValidationFailed (422) with the allowed range."""
+    if not isinstance(ratings_due, dt.date):
+        raise ValidationFailed(
+            "评分截止日期无效 / the rating deadline is not a date", fields={"ratings_due": "invalid"}
+        )
+    draft = Cycle(year=year, period=period)
+    start, end = compute.period(draft)
+    earliest = start + (end - start) / 2
+    latest = end + dt.timedelta(days=RATINGS_DUE_MAX_DAYS)
+    if not earliest <= ratings_due <= latest:
+        raise ValidationFailed(
+            f"评分截止日期须在{earliest.isoformat()}至{latest.isoformat()}之间(评估期后半段至期满后"
+            f"{RATINGS_DUE_MAX_DAYS}天内) / the rating deadline must fall between {earliest.isoformat()} and"
+            f" {latest.isoformat()}",
+            fields={"ratings_due": "range"},
+        )
+
+
+RATINGS_DUE_MAX_DAYS = 120
+
+
 @transaction.atomic
 def create_cycle(
     *,
@@ -124,6 +151,7 @@ def create_cycle(
         raise ValidationFailed(
             "评估周期信息不完整或有误 / the cycle's details are missing or invalid", fields=problems
         )
+    ratings_due_problem(ratings_due, year=year, period=period)
     if scope.pk not in permissions.office_region_ids(actor):
         raise _deny("只有审批办可以设立评估周期 / only the approval office sets up evaluation cycles")
     if Cycle.objects.filter(scope=scope, year=year, period=period).exists():
@@ -283,9 +311,23 @@ def compute_scores(cycle: Cycle) -> tuple[int, int]:
     return len(rows), carried
 
 
+def open_linked_surveys(cycle: Cycle) -> list[Survey]:
+    """The open versions of the series of the surveys linked to the cycle's indicators."""
+    series = Survey.objects.filter(
+        pk__in=cycle.indicators.filter(survey__isnull=False).values("survey_id")
+    ).values("series")
+    return list(Survey.objects.filter(series__in=series, status=Survey.Status.OPEN).select_related("scope"))
+
+
 @transaction.atomic
 def move_cycle(*, actor: User, cycle: Cycle, to: str, reason: str = "") -> Cycle:
-    """open / reviewing / back to open: the office; signed_off: the panel; published: the office."""
+    """open / reviewing / back to open: the office; signed_off: the panel; published: the office.
+
+    Moving to review computes the scores from the satisfaction surveys as they stand, so the linked surveys (the
+    open version of each linked series) are closed in the same transaction, through
+    surveys.services.close_survey (its own audit entry and tally): answers that arrive later would count nowhere.
+    If the office may not close one of them (a survey of a wider scope, managed by another office), the move is
+    refused (409, nothing written) and names the survey. Going back to rating does not reopen them."""
     if to == Cycle.Status.SIGNED_OFF:
         if not permissions.can_review_cycle(actor, cycle):
             raise _deny("只有第三方评估组可以签署 / only the third-party panel signs off")
@@ -303,14 +345,32 @@ def move_cycle(*, actor: User, cycle: Cycle, to: str, reason: str = "") -> Cycle
         fields.update(signed_off_by=actor, signed_off_at=now)
     if to == Cycle.Status.PUBLISHED:
         fields["published_at"] = now
+    closing: list[Survey] = []
+    if to == Cycle.Status.REVIEWING and states.allowed(cycle, to):
+        closing = open_linked_surveys(cycle)
+        foreign = [s for s in closing if not survey_permissions.can_manage_survey(actor, s)]
+        if foreign:
+            names = "、".join(f"“{s.title}”" for s in foreign)
+            raise Conflict(
+                f"关联的满意度调查{names}仍在进行,且须由其管理者关闭;关闭后再进入审阅"
+                f" / the linked survey(s) {names} are still open and must be closed by their managers first",
+                fields={"surveys": "open"},
+                code="surveys_open",
+            )
     moved = states.move(cycle, to, actor=actor, reason=reason, fields=fields)
     if to == Cycle.Status.REVIEWING:
+        for survey in closing:
+            survey_services.close_survey(actor=actor, survey=survey)
         written, carried = compute_scores(moved)
         audit.record(
             "evaluations.cycle.compute",
             actor=actor,
             target=moved,
-            data={"scores": written, "adjustments_kept": carried},
+            data={
+                "scores": written,
+                "adjustments_kept": carried,
+                "surveys_closed": [s.pk for s in closing],
+            },
         )
     return moved
 
@@ -520,7 +580,8 @@ def _remind(cycle: Cycle, actor: User | None) -> int:
     sent = notify.send(
         users,
         event="evaluations.reminder",
-        title=f"请在{cycle.ratings_due:%Y-%m-%d}前完成“{cycle.name}”部门评价",
+        title=gettext("请在%(due)s前完成“%(cycle)s”部门评价")
+        % {"due": cycle.ratings_due.isoformat(), "cycle": cycle.name},
         url=reverse("evaluations:rate", args=[cycle.pk]),
         key=f"evaluations:{cycle.pk}:remind:{today}",
         exclude=actor,

@@ -17,7 +17,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -28,6 +28,7 @@ from gongzhi.evaluations import permissions, queries, services, xlsx
 from gongzhi.evaluations.forms import AdjustForm, CycleForm, RatingForm
 from gongzhi.evaluations.models import Cycle, Direction, Indicator, Rating, Score, Source
 from gongzhi.orgs.models import Organization, Region
+from gongzhi.surveys import permissions as survey_permissions
 from gongzhi.surveys.models import Survey
 
 
@@ -110,7 +111,12 @@ def cycle_detail(request: HttpRequest, pk: int) -> HttpResponse:
         allowed = permissions.can_review_cycle(user, cycle) if to == Cycle.Status.SIGNED_OFF else manage
         if allowed:
             steps.append((to, str(Cycle.Status(to).label)))
-    surveys = Survey.objects.filter(purpose=Survey.Purpose.SATISFACTION) if manage else Survey.objects.none()
+    # the satisfaction surveys this user may see (gongzhi.surveys.permissions), to link to the cycle's indicators
+    surveys = (
+        survey_permissions.surveys_for_user(user).filter(purpose=Survey.Purpose.SATISFACTION)
+        if manage
+        else Survey.objects.none()
+    )
     return render(
         request,
         "evaluations/cycle_detail.html",
@@ -156,9 +162,14 @@ def cycle_survey(request: HttpRequest, pk: int) -> HttpResponse:
     cycle = _cycle(request, pk)
     indicator = Indicator.objects.filter(cycle=cycle, pk=_int(request.POST.get("indicator")) or 0).first()
     survey_id = _int(request.POST.get("survey"))
-    survey = Survey.objects.filter(pk=survey_id).first() if survey_id else None
-    if indicator is None or (survey_id and survey is None):
+    if indicator is None:
         raise Http404(_("未找到 / Not found"))
+    survey: Survey | None = None
+    if survey_id:
+        try:
+            survey = survey_permissions.get_survey_for_user(_user(request), survey_id)
+        except NotFound as exc:
+            raise Http404(_("未找到 / Not found")) from exc
     try:
         services.link_survey(actor=_user(request), indicator=indicator, survey=survey)
     except DomainError as exc:
@@ -338,6 +349,46 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+# The evidence keys compute.py writes, labelled for the panel's page (review_subject).
+EVIDENCE_LABELS = {
+    "tasks": gettext_lazy("协议事项数"),
+    "confirmed": gettext_lazy("已确认完成的事项"),
+    "dealt_with": gettext_lazy("本期有社区与其往来"),
+    "upheld_reports": gettext_lazy("查实的摊派举报"),
+    "refused_tasks": gettext_lazy("社区拒绝的事项"),
+    "outside_admission": gettext_lazy("其中未经准入或超出范围"),
+    "incidents": gettext_lazy("干预事件合计"),
+    "penalty": gettext_lazy("每起扣分"),
+    "instalments_due": gettext_lazy("到期应付期数"),
+    "paid_on_time_in_full": gettext_lazy("按期足额支付期数"),
+    "held_for_evaluation": gettext_lazy("待评估结算的尾款(不计)"),
+    "settled_by_evaluation": gettext_lazy("已按评估结算的尾款(不计)"),
+    "ratings": gettext_lazy("评分数"),
+    "late": gettext_lazy("逾期评分数"),
+    "survey": gettext_lazy("调查编号"),
+    "versions": gettext_lazy("调查版本编号"),
+    "responses": gettext_lazy("答卷数"),
+    "margin": gettext_lazy("误差范围(±)"),
+    "suppressed": gettext_lazy("答卷少于5份,不公布"),
+    "not_applicable": gettext_lazy("不适用"),
+    "unknown_computation": gettext_lazy("未知的计算方法"),
+}
+
+
+def evidence_facts(evidence: dict[str, Any]) -> list[tuple[str, str]]:
+    """A score's evidence as (label, value) pairs in the user's language; an unknown key is shown as it is."""
+    facts = []
+    for key, value in evidence.items():
+        if isinstance(value, bool):
+            text = str(_("是") if value else _("否"))
+        elif isinstance(value, list):
+            text = "、".join(str(v) for v in value) or "—"
+        else:
+            text = "—" if value is None else str(value)
+        facts.append((str(EVIDENCE_LABELS.get(key, key)), text))
+    return facts
+
+
 @login_required
 @require_GET
 def review_subject(request: HttpRequest, pk: int, direction: str, subject_id: int) -> HttpResponse:
@@ -349,6 +400,8 @@ def review_subject(request: HttpRequest, pk: int, direction: str, subject_id: in
         raise Http404(_("未找到 / Not found"))
     field = "community" if direction == Direction.COMMUNITY else "department"
     evidence = queries.evidence_table(cycle, direction, subject_id)
+    for e in evidence:
+        e["facts"] = evidence_facts(e["score"].evidence)
     if evidence:
         subject = evidence[0]["subject"]
     else:

@@ -43,10 +43,10 @@ def test_review_pages_one_direction_a_page_at_a_time(city, approval_officer, pan
 
     # a subject's page: its scores with their evidence and the adjustment forms (the panel, in review)
     detail = panel.get(f"{base}community/{city.tongxia.pk}/").content.decode()
-    assert "铜霞社区" in detail and "/adjust/" in detail and "tasks=" in detail
+    assert "铜霞社区" in detail and "/adjust/" in detail and "协议事项数" in detail
     # not a subject of the cycle, or not a direction
     assert panel.get(f"{base}community/{city.dept.pk + 10_000}/").status_code == 404
     assert panel.get(f"{base}nowhere/{city.tongxia.pk}/").status_code == 404
     # the office sees the evidence but has no adjustment form
     office_view = login(approval_officer).get(f"{base}community/{city.tongxia.pk}/").content.decode()
-    assert "tasks=" in office_view and "/adjust/" not in office_view
+    assert "协议事项数" in office_view and "/adjust/" not in office_view

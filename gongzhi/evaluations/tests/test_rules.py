@@ -126,3 +126,166 @@ def test_an_agreement_of_the_year_counts(city, approval_officer, community_direc
     assert city.other_dept not in services.departments_to_rate(community_director, cycle)
     Agreement.objects.filter(pk=agreement.pk).update(status=Agreement.Status.ACTIVE)
     assert city.other_dept in services.departments_to_rate(community_director, cycle)
+
+
+def _open_survey(city: Any, user: User, scope: Any) -> Any:
+    from gongzhi.surveys.models import Survey
+
+    return Survey.objects.create(
+        title="居民满意度调查",
+        scope=scope,
+        owner=city.office,
+        purpose=Survey.Purpose.SATISFACTION,
+        created_by=user,
+        status=Survey.Status.OPEN,
+    )
+
+
+def test_review_closes_the_linked_surveys(city, approval_officer):
+    """Moving to review closes the open linked surveys through surveys.services.close_survey, audited."""
+    cycle = make_cycle(city, approval_officer)
+    survey = _open_survey(city, approval_officer, city.city)
+    services.link_survey(actor=approval_officer, indicator=com(cycle, "residents"), survey=survey)
+    services.move_cycle(actor=approval_officer, cycle=cycle, to="open")
+    survey.refresh_from_db()
+    assert survey.status == "open"  # opening the cycle leaves it collecting
+    services.move_cycle(actor=approval_officer, cycle=cycle, to="reviewing")
+    survey.refresh_from_db()
+    assert survey.status == "closed" and survey.closed_on is not None
+    assert AuditEntry.objects.filter(action="surveys.survey.closed").count() == 1
+    compute_entry = AuditEntry.objects.get(action="evaluations.cycle.compute")
+    assert compute_entry.data["surveys_closed"] == [survey.pk]
+    # back to rating and to review again: nothing left to close, nothing reopened
+    services.move_cycle(actor=approval_officer, cycle=cycle, to="open", reason="补充评分")
+    services.move_cycle(actor=approval_officer, cycle=cycle, to="reviewing")
+    survey.refresh_from_db()
+    assert survey.status == "closed"
+
+
+def test_review_refused_while_a_survey_it_cannot_close_is_open(city, approval_officer):
+    """A district office's cycle linked to the city's survey: the district office may not close it, so the move
+    to review is refused (409) and nothing is written."""
+    from conftest import make_user
+    from gongzhi.core.errors import Conflict
+    from gongzhi.core.roles import OrgKind, Role
+    from gongzhi.orgs import services as org_services
+
+    district_office = org_services.create_organization(
+        actor=None, name="铜官区深改办", kind=OrgKind.APPROVAL_AUTHORITY, region=city.district
+    )
+    officer = make_user("district-officer", district_office, Role.APPROVAL_OFFICER)
+    cycle = services.create_cycle(
+        actor=officer,
+        scope=city.district,
+        year=2026,
+        period="year",
+        name="铜官区2026年度评估",
+        ratings_due=dt.date(2026, 12, 31),
+    )
+    survey = _open_survey(city, approval_officer, city.city)
+    services.link_survey(actor=officer, indicator=com(cycle, "residents"), survey=survey)
+    services.move_cycle(actor=officer, cycle=cycle, to="open")
+    entries = AuditEntry.objects.count()
+    with pytest.raises(Conflict, match="居民满意度调查"):
+        services.move_cycle(actor=officer, cycle=cycle, to="reviewing")
+    cycle.refresh_from_db()
+    survey.refresh_from_db()
+    assert cycle.status == "open" and survey.status == "open"
+    assert AuditEntry.objects.count() == entries and not Score.objects.filter(indicator__cycle=cycle).exists()
+
+
+def test_previous_cycle_follows_the_dates_not_the_period_names(city, approval_officer):
+    def published(year: int, period: str) -> Cycle:
+        c = services.create_cycle(
+            actor=approval_officer,
+            scope=city.city,
+            year=year,
+            period=period,
+            name=f"{year}{period}",
+            ratings_due=dt.date(year, 12, 31) if period != "h1" else dt.date(year, 6, 30),
+        )
+        Cycle.objects.filter(pk=c.pk).update(status=Cycle.Status.PUBLISHED)
+        return c
+
+    last_year = published(2025, "year")
+    last_h2 = published(2025, "h2")
+    h1 = published(2026, "h1")
+    h2 = published(2026, "h2")  # "h2" < "year" as strings: it used to count as previous to 2026's full year
+    year = make_cycle(city, approval_officer)
+    assert queries.previous_cycle(year) == last_year  # same kind of period among those ending 2025-12-31
+    assert queries.previous_cycle(h2) == h1
+    assert queries.previous_cycle(h1) == last_h2
+    assert queries.previous_cycle(last_year) is None
+
+
+@pytest.mark.parametrize(
+    ("due", "ok"),
+    [
+        (dt.date(2026, 12, 31), True),
+        (dt.date(2026, 7, 2), True),
+        (dt.date(2027, 4, 30), True),
+        (dt.date(2026, 3, 1), False),  # before the period is half over
+        (dt.date(2027, 12, 31), False),  # long after the period
+        (dt.date(2025, 12, 31), False),  # before the period
+    ],
+)
+def test_ratings_due_must_fit_the_period(city, approval_officer, due, ok):
+    client = login(approval_officer)
+    body = {"scope_id": city.city.pk, "year": 2026, "name": "2026", "ratings_due": due.isoformat()}
+    r = client.post(
+        "/api/evaluations/cycles",
+        json.dumps(body),
+        content_type="application/json",
+        headers={"Idempotency-Key": f"due-{due}"},
+    )
+    if ok:
+        assert r.status_code == 201
+    else:
+        assert r.status_code == 422
+        assert r.json()["error"]["fields"] == {"ratings_due": "range"}
+        assert "评分截止日期须在2026-07-02至2027-04-30之间" in r.json()["error"]["message"]
+        assert not Cycle.objects.exists()
+
+
+def test_reminder_title_is_translatable(city, approval_officer, community_director):
+    from django.utils import translation
+
+    from gongzhi.core.models import Notification
+
+    cycle = make_cycle(city, approval_officer)
+    services.move_cycle(actor=approval_officer, cycle=cycle, to="open")
+    with translation.override("zh-hans"):
+        services.send_reminders(actor=approval_officer, cycle=cycle)
+    note = Notification.objects.get(user=community_director, event="evaluations.reminder")
+    assert note.title == "请在2026-12-31前完成“2026年度双向评估”部门评价"
+
+
+def test_cycle_page_lists_only_the_surveys_the_officer_may_see(city, approval_officer):
+    from gongzhi.orgs import services as org_services
+    from gongzhi.surveys.models import Survey
+
+    cycle = make_cycle(city, approval_officer)
+    elsewhere = org_services.create_region(actor=None, name="池州市", kind="city", code="341700")
+    mine = Survey.objects.create(
+        title="本市满意度",
+        scope=city.city,
+        owner=city.office,
+        purpose="satisfaction",
+        created_by=approval_officer,
+    )
+    other = Survey.objects.create(
+        title="外市满意度",
+        scope=elsewhere,
+        owner=city.office,
+        purpose="satisfaction",
+        created_by=approval_officer,
+    )
+    client = login(approval_officer)
+    page = client.get(f"/evaluations/cycles/{cycle.pk}/").content.decode()
+    assert "本市满意度" in page and "外市满意度" not in page
+    url = f"/evaluations/cycles/{cycle.pk}/survey/"
+    indicator = com(cycle, "residents")
+    assert client.post(url, {"indicator": indicator.pk, "survey": other.pk}).status_code == 404
+    assert client.post(url, {"indicator": indicator.pk, "survey": mine.pk}).status_code == 302
+    indicator.refresh_from_db()
+    assert indicator.survey_id == mine.pk
