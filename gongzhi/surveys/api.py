@@ -217,6 +217,16 @@ def _receipt(receipt: services.Receipt) -> tuple[int, ReceiptOut]:
     )
 
 
+def _retry(key: str | None) -> str:
+    """The Idempotency-Key header as the services' retry token, refused here under the header's own name."""
+    if key and not services.TOKEN_RE.match(key):
+        raise ValidationFailed(
+            "Idempotency-Key 须为8–200个可见ASCII字符 / Idempotency-Key must be 8–200 printable ASCII characters",
+            fields={"Idempotency-Key": "invalid"},
+        )
+    return key or ""
+
+
 def _throttled(bucket: str) -> HttpResponse:
     response = error_response(429)
     response["Retry-After"] = str(ratelimit.retry_after(bucket))
@@ -265,7 +275,7 @@ def answer_by_code(request: HttpRequest, payload: CodeAnswersIn, idempotency_key
     if not ratelimit.hit("submit", request):
         return _throttled("submit")
     receipt = services.submit_with_code(
-        code=payload.code, answers=payload.answers, retry_token=idempotency_key or ""
+        code=payload.code, answers=payload.answers, retry_token=_retry(idempotency_key)
     )
     return _receipt(receipt)
 
@@ -408,7 +418,7 @@ def answer_account(
         raise NotFound("未找到该问卷 / survey not found")
     return _receipt(
         services.submit_with_account(
-            actor=user, survey=survey, answers=payload.answers, retry_token=idempotency_key or ""
+            actor=user, survey=survey, answers=payload.answers, retry_token=_retry(idempotency_key)
         )
     )
 
@@ -430,7 +440,7 @@ def answer_assisted(
             survey=survey,
             respondent_id=payload.respondent_id,
             answers=payload.answers,
-            retry_token=idempotency_key or "",
+            retry_token=_retry(idempotency_key),
         )
     )
 

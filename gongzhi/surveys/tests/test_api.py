@@ -104,6 +104,20 @@ def test_bad_answers_are_422_with_the_questions_marked_and_nothing_written(surve
     assert post(Client(), f"{API}/answer", {"code": code, "answers": answers(survey)}).status_code == 201
 
 
+def test_a_malformed_idempotency_key_is_422_under_its_own_name(survey, city, resident):
+    code = code_for(survey, add_households(city.estate, 1)[0])
+    short = post(
+        Client(), f"{API}/answer", {"code": code, "answers": answers(survey)}, **{"Idempotency-Key": "k1"}
+    )
+    assert short.status_code == 422
+    assert short.json()["error"]["fields"] == {"Idempotency-Key": "invalid"}
+    mine = post(
+        login(resident), f"{API}/{survey.pk}/answer", {"answers": answers(survey)}, **{"Idempotency-Key": "é"}
+    )
+    assert mine.status_code == 422
+    assert written() == (0, 0, 0)
+
+
 def test_answering_needs_the_csrf_token(survey, city):
     code = code_for(survey, add_households(city.estate, 1)[0])
     strict = Client(enforce_csrf_checks=True)
