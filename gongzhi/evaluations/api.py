@@ -22,6 +22,7 @@ from gongzhi.evaluations.schemas import (
     RatingOut,
     ResultRowOut,
     ResultsOut,
+    RulesIn,
     ScoreOut,
     SettleIn,
     SettlementOut,
@@ -53,6 +54,8 @@ def _cycle_out(c: Cycle) -> dict[str, Any]:
         "scope_id": c.scope_id,
         "status": c.status,
         "ratings_due": c.ratings_due,
+        "settle_full": c.settle_full,
+        "settle_floor": c.settle_floor,
         "indicators": [
             {
                 "id": i.pk,
@@ -62,6 +65,7 @@ def _cycle_out(c: Cycle) -> dict[str, Any]:
                 "source": i.source,
                 "weight": i.weight,
                 "survey_id": i.survey_id,
+                "penalty": i.penalty,
             }
             for i in c.indicators.all()
         ],
@@ -137,6 +141,21 @@ def evaluations_weights(request: HttpRequest, pk: int, payload: WeightsIn) -> di
     cycle = _get(request, pk)
     services.set_weights(
         actor=current_user(request), cycle=cycle, direction=payload.direction, weights=dict(payload.weights)
+    )
+    return _cycle_out(cycle)
+
+
+@router.put(
+    "/evaluations/cycles/{pk}/rules", response={200: CycleOut, **ERRORS}, summary="结算与扣分规则 / rules"
+)
+def evaluations_rules(request: HttpRequest, pk: int, payload: RulesIn) -> dict[str, Any]:
+    cycle = _get(request, pk)
+    cycle = services.update_cycle_rules(
+        actor=current_user(request),
+        cycle=cycle,
+        settle_full=payload.settle_full,
+        settle_floor=payload.settle_floor,
+        penalty=payload.penalty,
     )
     return _cycle_out(cycle)
 

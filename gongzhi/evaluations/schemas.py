@@ -23,6 +23,7 @@ class IndicatorOut(Schema):
     source: str
     weight: int
     survey_id: int | None
+    penalty: int  # interference: points off per incident
 
 
 class CycleOut(Schema):
@@ -33,12 +34,20 @@ class CycleOut(Schema):
     scope_id: int
     status: str
     ratings_due: dt.date
+    settle_full: int
+    settle_floor: int
     indicators: list[IndicatorOut]
 
 
 class WeightsIn(StrictSchema):
     direction: str
     weights: dict[str, int]
+
+
+class RulesIn(StrictSchema):
+    settle_full: int
+    settle_floor: int
+    penalty: int
 
 
 class TransitionIn(StrictSchema):

@@ -254,6 +254,58 @@ def link_survey(*, actor: User, indicator: Indicator, survey: Survey | None) -> 
     return indicator
 
 
+def _whole(value: Any, low: int, high: int) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
+
+
+@transaction.atomic
+def update_cycle_rules(
+    *, actor: User, cycle: Cycle, settle_full: Any, settle_floor: Any, penalty: Any
+) -> Cycle:
+    """The settlement thresholds (the whole final instalment at or above `settle_full`, none below `settle_floor`,
+    linear between) and the interference penalty per incident, while the cycle is a draft: they are part of the
+    rules announced when rating opens. Whole numbers, 0 ≤ settle_floor < settle_full ≤ 100 and 0 ≤ penalty ≤ 100.
+    Audited with the values before and after."""
+    if not permissions.can_manage_cycle(actor, cycle):
+        raise _deny("只有审批办可以调整评估规则 / only the approval office sets the cycle's rules")
+    problems: dict[str, str] = {}
+    if not _whole(settle_full, 1, 100):
+        problems["settle_full"] = "range"
+    if not _whole(settle_floor, 0, 99):
+        problems["settle_floor"] = "range"
+    if not _whole(penalty, 0, 100):
+        problems["penalty"] = "range"
+    if not problems and settle_floor >= settle_full:
+        problems["settle_floor"] = "not_below_full"
+    if problems:
+        raise ValidationFailed(
+            "分数线和扣分须为整数,且 0 ≤ 不予结算分数线 < 全额结算分数线 ≤ 100,每起扣分 0–100"
+            " / whole numbers with 0 ≤ floor < full ≤ 100 and a penalty of 0–100",
+            fields=problems,
+        )
+    cycle = Cycle.objects.select_for_update(of=("self",)).get(pk=cycle.pk)
+    if cycle.status != Cycle.Status.DRAFT:
+        raise Conflict("评估周期已开始,规则不能再改 / the rules are frozen once the cycle opens")
+    interference = Indicator.objects.filter(
+        cycle=cycle, direction=Direction.DEPARTMENT, key="interference"
+    ).first()
+    before = {
+        "settle_full": cycle.settle_full,
+        "settle_floor": cycle.settle_floor,
+        "penalty": interference.penalty if interference else None,
+    }
+    cycle.settle_full, cycle.settle_floor = settle_full, settle_floor
+    cycle.save(update_fields=["settle_full", "settle_floor"])
+    if interference is not None:
+        interference.penalty = penalty
+        interference.save(update_fields=["penalty"])
+    after = {"settle_full": settle_full, "settle_floor": settle_floor, "penalty": penalty}
+    audit.record(
+        "evaluations.cycle.rules", actor=actor, target=cycle, data={"before": before, "after": after}
+    )
+    return cycle
+
+
 # --- lifecycle ---------------------------------------------------------------------------------------------
 
 

@@ -9,6 +9,7 @@ urlpatterns = [
     path("cycles/new/", views.cycle_new, name="cycle_new"),
     path("cycles/<int:pk>/", views.cycle_detail, name="cycle"),
     path("cycles/<int:pk>/weights/", views.cycle_weights, name="cycle_weights"),
+    path("cycles/<int:pk>/rules/", views.cycle_rules, name="cycle_rules"),
     path("cycles/<int:pk>/survey/", views.cycle_survey, name="cycle_survey"),
     path("cycles/<int:pk>/move/", views.cycle_move, name="cycle_move"),
     path("cycles/<int:pk>/remind/", views.cycle_remind, name="cycle_remind"),

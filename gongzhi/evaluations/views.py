@@ -126,6 +126,10 @@ def cycle_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "manage": manage,
             "steps": steps,
             "surveys": surveys,
+            "penalty": next(
+                (i.penalty for i in cycle.indicators.all() if i.key == "interference"),
+                "",
+            ),
             "can_rate": cycle.status == Cycle.Status.OPEN
             and (
                 permissions.can_rate_departments(user, cycle) or permissions.can_rate_communities(user, cycle)
@@ -137,6 +141,22 @@ def cycle_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _fail(request: HttpRequest, exc: DomainError) -> None:
     messages.error(request, exc.message)
+
+
+@login_required
+@require_POST
+def cycle_rules(request: HttpRequest, pk: int) -> HttpResponse:
+    cycle = _cycle(request, pk)
+    values: dict[str, Any] = {}
+    for name in ("settle_full", "settle_floor", "penalty"):
+        raw = request.POST.get(name, "")
+        values[name] = _int(raw) if _int(raw) is not None else raw
+    try:
+        services.update_cycle_rules(actor=_user(request), cycle=cycle, **values)
+    except DomainError as exc:
+        _fail(request, exc)
+        return render(request, "evaluations/error.html", {"cycle": cycle, "error": exc}, status=exc.status)
+    return _back(cycle)
 
 
 @login_required
