@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Query, Router
+from ninja import Query, Router, Status
 from ninja.errors import AuthorizationError
 from ninja.params.functions import Header
 from ninja.utils import check_csrf
@@ -210,10 +210,11 @@ def _group(g: queries.GroupResults, community_id: int | None) -> GroupOut:
     )
 
 
-def _receipt(receipt: services.Receipt) -> tuple[int, ReceiptOut]:
+def _receipt(receipt: services.Receipt) -> Status[ReceiptOut]:
     message = "答卷此前已收到 / already received" if receipt.replayed else "已收到,谢谢 / received, thank you"
-    return (200 if receipt.replayed else 201), ReceiptOut(
-        survey_id=receipt.survey.pk, replayed=receipt.replayed, message=message
+    return Status(
+        200 if receipt.replayed else 201,
+        ReceiptOut(survey_id=receipt.survey.pk, replayed=receipt.replayed, message=message),
     )
 
 
@@ -352,7 +353,7 @@ def question_update(request: HttpRequest, payload: QuestionIn, pk: int = object_
 )
 def question_delete(request: HttpRequest, pk: int = object_id()) -> Any:
     services.delete_question(actor=current_user(request), question=_question_for_manager(request, pk))
-    return 204, None
+    return Status(204, None)
 
 
 @router.post(
